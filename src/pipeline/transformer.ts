@@ -1,0 +1,55 @@
+/**
+ * What every pipeline step provides: fit on the model inputs, transform them to float32
+ * feature columns, and emit the same computation as ONNX nodes.
+ * @module
+ */
+
+import type { ModelInputs } from "../codec/inputs.ts";
+import type { GraphBuilder } from "../onnx/builder.ts";
+
+/** Float32 feature columns with their names. */
+export interface FeatureBlock {
+  readonly names: string[];
+  readonly columns: Float32Array[];
+}
+
+/** A fitted-or-not feature transformer (scikit-learn's TransformerMixin, plus ONNX). */
+export interface Transformer {
+  /** The graph inputs (codec input names) the step reads. */
+  readonly inputs: readonly string[];
+  fit(data: ModelInputs): this;
+  transform(data: ModelInputs): FeatureBlock;
+  /**
+   * Adds the step's nodes; `tensors` maps input names to graph tensor names ([N,1]).
+   * Returns the name of a float32 tensor [N, k] equal to {@link transform}'s columns.
+   */
+  toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string;
+  /** Parameters and fitted state, for the model card. */
+  describe(): Record<string, unknown>;
+}
+
+/** The float32 column of input `name`, or an error naming it. */
+export function numericInput(data: ModelInputs, name: string): Float32Array {
+  const column = data[name];
+  if (!(column instanceof Float32Array)) throw new Error(`input "${name}" must be float32`);
+  return column;
+}
+
+/** The string column of input `name`, or an error naming it. */
+export function stringInput(data: ModelInputs, name: string): string[] {
+  const column = data[name];
+  if (!Array.isArray(column)) throw new Error(`input "${name}" must be strings`);
+  return column;
+}
+
+/** Rows in a set of model inputs. */
+export function rowCount(data: ModelInputs): number {
+  const first = Object.values(data)[0];
+  return first ? first.length : 0;
+}
+
+/** Throws when a step is used before fit. */
+export function requireFitted<T>(value: T | undefined, step: string): T {
+  if (value === undefined) throw new Error(`${step} is not fitted`);
+  return value;
+}
