@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { columnsFromRecords, columnsFromRows } from "./columns.ts";
+import { deckOf, encodeInputs, titleOf } from "./inputs.ts";
+import { FIELD_BY_NAME } from "./schema.ts";
+import { FieldError, parseNumber, parseString } from "./values.ts";
+
+const field = (name: string) => FIELD_BY_NAME.get(name)!;
+
+Deno.test("numbers: numeric strings parse, missing is NaN, junk names the field", () => {
+  assert.equal(parseNumber(field("Age"), "22.5"), 22.5);
+  assert.equal(parseNumber(field("Age"), " 3 "), 3);
+  assert.equal(parseNumber(field("Fare"), 7.25), 7.25);
+  for (const missing of [null, undefined, "", "  "]) {
+    assert.ok(Number.isNaN(parseNumber(field("Age"), missing)));
+  }
+  assert.throws(() => parseNumber(field("Age"), "old"), /field "Age": expected a number/);
+  assert.throws(() => parseNumber(field("Age"), true), /expected a number, got true/);
+  assert.throws(() => parseNumber(field("Age"), -1), /at least 0/);
+  assert.throws(() => parseNumber(field("SibSp"), 1.5), /whole number/);
+  assert.throws(() => parseNumber(field("Pclass"), 4), /must be one of 1, 2, 3/);
+  assert.throws(() => parseNumber(field("Pclass"), null), /"Pclass": is required/);
+  assert.throws(() => parseNumber(field("Fare"), "Infinity"), /expected a number/);
+});
+
+Deno.test("strings: trimmed, missing is empty, categories checked", () => {
+  assert.equal(parseString(field("Sex"), " female "), "female");
+  assert.equal(parseString(field("Embarked"), null), "");
+  assert.equal(parseString(field("Ticket"), 113803), "113803");
+  assert.throws(() => parseString(field("Sex"), "M"), /"Sex": must be one of "male", "female"/);
+  assert.throws(() => parseString(field("Sex"), ""), /is required/);
+  assert.throws(() => parseString(field("Name"), { a: 1 }), /expected a string/);
+});
+
+Deno.test("records: the error carries the record index and field", () => {
+  const columns = columnsFromRecords([
+    { Pclass: 1, Sex: "female", Age: "38", Extra: "ignored" },
+    { Pclass: "3", Sex: "male" },
+  ]);
+  assert.equal(columns.length, 2);
+  assert.deepEqual(Array.from(columns.numbers.Pclass), [1, 3]);
+  assert.ok(Number.isNaN(columns.numbers.Age[1]));
+  assert.equal(columns.strings.Cabin[0], "");
+  try {
+    columnsFromRecords([{ Pclass: 1, Sex: "male" }, { Pclass: 2, Sex: "male", Fare: "x" }]);
+    assert.fail("expected an error");
+  } catch (err) {
+    assert.ok(err instanceof FieldError);
+    assert.equal(err.record, 1);
+    assert.equal(err.field, "Fare");
+  }
+  assert.throws(() => columnsFromRecords([[1, 2]]), /record 0: field "\(record\)"/);
+});
+
+Deno.test("rows: any column order, unknown columns ignored, required columns enforced", () => {
+  const columns = columnsFromRows(["Sex", "Junk", "Pclass"], [["male", "?", "2"]]);
+  assert.equal(columns.numbers.Pclass[0], 2);
+  assert.throws(() => columnsFromRows(["Sex"], [["male"]]), /"Pclass": is a required column/);
+});
+
+Deno.test("derived inputs: title and deck", () => {
+  assert.equal(titleOf("Braund, Mr. Owen Harris"), "Mr");
+  assert.equal(titleOf("Rothes, the Countess. of (Lucy Noel Martha Dyer-Edwards)"), "the Countess");
+  assert.equal(titleOf("Aubart, Mme. Leontine Pauline"), "Mrs");
+  assert.equal(titleOf("Reynaldo, Ms. Encarnacion"), "Miss");
+  assert.equal(titleOf(""), "");
+  assert.equal(deckOf("C85"), "C");
+  assert.equal(deckOf("F G73"), "F");
+  assert.equal(deckOf(""), "");
+  const inputs = encodeInputs(
+    columnsFromRecords([{ Pclass: 1, Sex: "male", Name: "Smith, Dr. John", Cabin: "b5" }]),
+    ["Title", "Deck", "Age"],
+  );
+  assert.deepEqual(inputs.Title, ["Dr"]);
+  assert.deepEqual(inputs.Deck, ["B"]);
+  assert.ok(inputs.Age instanceof Float32Array && Number.isNaN(inputs.Age[0]));
+});

@@ -1,0 +1,97 @@
+/** The CLI tasks as a user runs them: deno task NAME ... from the project root. */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { SHARED_DATA, withTempDir } from "./helpers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+async function task(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", ...args],
+    cwd: ROOT,
+    env: { TITANIC_DATA_DIR: SHARED_DATA, NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("cli: --help explains every task's options", async () => {
+  for (const name of ["train", "predict", "evaluate", "data"]) {
+    const { code, stdout } = await task(name, "--help");
+    assert.equal(code, 0, name);
+    assert.match(stdout, new RegExp(`deno task ${name}`));
+    assert.match(stdout, /--help/);
+  }
+});
+
+Deno.test("cli: bad options exit 2 with a message, not a stack trace", async () => {
+  const unknown = await task("predict", "--nope");
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /error: Unknown option '--nope'/);
+  const missing = await task("predict");
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--input is required/);
+  const preset = await task("evaluate", "--preset", "nope");
+  assert.equal(preset.code, 1);
+  assert.match(preset.stderr, /unknown preset "nope"; known: seed, default/);
+  const folds = await task("evaluate", "--folds", "x");
+  assert.equal(folds.code, 2);
+  assert.doesNotMatch(unknown.stderr + missing.stderr + folds.stderr, /\n\s+at /);
+});
+
+Deno.test("cli: predict writes the Kaggle submission format, with --proba a probability", async () => {
+  const plain = await task("predict", "--input", join(SHARED_DATA, "test.csv"));
+  assert.equal(plain.code, 0, plain.stderr);
+  const lines = plain.stdout.trim().split("\n");
+  assert.equal(lines[0], "PassengerId,Survived");
+  assert.equal(lines.length, 419);
+  assert.match(lines[1], /^892,[01]$/);
+  await withTempDir(async (dir) => {
+    const output = join(dir, "out", "submission.csv");
+    const proba = await task(
+      "predict",
+      "--input",
+      join(SHARED_DATA, "test.csv"),
+      "--output",
+      output,
+      "--proba",
+    );
+    assert.equal(proba.code, 0, proba.stderr);
+    const rows = (await Deno.readTextFile(output)).trim().split("\n");
+    assert.equal(rows[0], "PassengerId,Survived,Probability");
+    assert.equal(rows.length, 419);
+    for (const row of rows.slice(1)) {
+      const [id, label, p] = row.split(",");
+      assert.ok(Number(id) >= 892);
+      assert.equal(label, Number(p) > 0.5 ? "1" : "0", row);
+    }
+    // A file with a bad value: the error names the file, line and column.
+    await Deno.writeTextFile(join(dir, "bad.csv"), "Pclass,Sex,Age\n1,female,30\n2,male,old\n");
+    const bad = await task("predict", "--input", join(dir, "bad.csv"));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bad\.csv:line 3: column "Age": expected a number, got "old"/);
+  });
+});
+
+Deno.test("cli: evaluate prints the k-fold report", async () => {
+  const { code, stdout, stderr } = await task("evaluate", "--preset", "seed", "--folds", "3");
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /preset seed: 3-fold stratified CV x 1, seed 42/);
+  assert.match(stdout, /accuracy\s+\d+\.\d\d % \+- \d+\.\d\d/);
+  assert.match(stdout, /ROC AUC\s+0\.\d{4}/);
+  assert.match(stdout, /log loss/);
+  assert.match(stdout, /survived\s+\d+\s+\d+/);
+});
+
+Deno.test("cli: train writes a model and card where asked", async () => {
+  await withTempDir(async (dir) => {
+    const output = join(dir, "seed.onnx");
+    const { code, stdout, stderr } = await task("train", "--preset", "seed", "--output", output);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /cross-validation \(5 folds x 1\): accuracy/);
+    const card = JSON.parse(await Deno.readTextFile(join(dir, "seed.json")));
+    assert.equal(card.preset, "seed");
+    assert.equal(card.onnx.bytes, (await Deno.stat(output)).size);
+  });
+});

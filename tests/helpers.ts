@@ -1,0 +1,31 @@
+/** Shared test fixtures: the verified dataset (via TITANIC_DATA_DIR) and temp folders. */
+
+import { obtainDataset } from "../src/data/dataset.ts";
+import { loadTitanicCsv, type TitanicData } from "../src/data/load.ts";
+
+export const SHARED_DATA = Deno.env.get("TITANIC_DATA_DIR") ??
+  new URL("../../shared/data/titanic", import.meta.url).pathname;
+
+let cached: Promise<{ train: TitanicData; test: TitanicData }> | undefined;
+
+/** train.csv and test.csv, loaded once per test process. */
+export function dataset(): Promise<{ train: TitanicData; test: TitanicData }> {
+  cached ??= (async () => {
+    const paths = await obtainDataset({ dataDir: SHARED_DATA });
+    return {
+      train: loadTitanicCsv(paths.train, { labelled: true }),
+      test: loadTitanicCsv(paths.test),
+    };
+  })();
+  return cached;
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "titanic-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The ONNX graph is the one source of truth at inference: for every preset, onnxruntime's
+ * output must equal the TypeScript pipeline's on every row of train.csv and test.csv and on
+ * edge rows, and every exported file must pass onnx.checker.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { columnsFromRecords } from "../src/codec/columns.ts";
+import { encodeInputs, type ModelInputs } from "../src/codec/inputs.ts";
+import { createSession, runSession } from "../src/inference/model.ts";
+import type { Pipeline } from "../src/pipeline/pipeline.ts";
+import { PRESETS } from "../src/pipeline/presets.ts";
+import { dataset, withTempDir } from "./helpers.ts";
+
+/** Runs Debian's onnx.checker on a model file; fails loudly if python3-onnx is missing. */
+async function checkModel(bytes: Uint8Array): Promise<void> {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "model.onnx");
+    await Deno.writeFile(path, bytes);
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [
+        "-c",
+        "import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1])); print('ok')",
+        path,
+      ],
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, `onnx.checker failed (is python3-onnx installed?):\n${text}`);
+    assert.match(text, /^ok/);
+  });
+}
+
+async function assertParity(
+  pipeline: Pipeline,
+  bytes: Uint8Array,
+  inputs: ModelInputs,
+  what: string,
+) {
+  const session = await createSession(bytes);
+  const expectedP = pipeline.predictProba(inputs);
+  const expectedLabels = pipeline.predict(inputs);
+  const got = await runSession(session, inputs);
+  assert.equal(got.probabilities.length, expectedP.length);
+  for (let i = 0; i < expectedP.length; i++) {
+    assert.ok(
+      Math.abs(got.probabilities[i] - expectedP[i]) <= 1e-5,
+      `${what} row ${i}: onnxruntime ${got.probabilities[i]}, TypeScript ${expectedP[i]}`,
+    );
+    assert.equal(got.labels[i], expectedLabels[i], `${what} row ${i}: label`);
+  }
+}
+
+/** Rows the data never shows: all optional fields missing, unknown, extreme, on bin edges. */
+function edgeInputs(names: readonly string[]): ModelInputs {
+  const rows: Record<string, number | string>[] = [
+    {
+      Pclass: NaN,
+      Sex: "",
+      Age: NaN,
+      SibSp: NaN,
+      Parch: NaN,
+      Fare: NaN,
+      Embarked: "",
+      Title: "",
+      Deck: "",
+    },
+    {
+      Pclass: 4,
+      Sex: "unknown",
+      Age: -5,
+      SibSp: -1,
+      Parch: -3,
+      Fare: -10,
+      Embarked: "X",
+      Title: "Captain",
+      Deck: "Z",
+    },
+    {
+      Pclass: 1,
+      Sex: "female",
+      Age: 1e30,
+      SibSp: 1e9,
+      Parch: 1e9,
+      Fare: 3.4e38,
+      Embarked: "C",
+      Title: "Mrs",
+      Deck: "T",
+    },
+    {
+      Pclass: 3,
+      Sex: "male",
+      Age: -1e30,
+      SibSp: 0,
+      Parch: 0,
+      Fare: 0,
+      Embarked: "Q",
+      Title: "Mr",
+      Deck: "G",
+    },
+    ...[0, 18, 35, 60, 100, 0.42, 18.5, 100.5].map((age) => ({
+      Pclass: 2,
+      Sex: "male",
+      Age: age,
+      SibSp: 0,
+      Parch: 1,
+      Fare: 13,
+      Embarked: "S",
+      Title: "Master",
+      Deck: "",
+    })),
+  ];
+  const out: ModelInputs = {};
+  for (const name of names) {
+    const values = rows.map((r) => r[name]);
+    out[name] = typeof values[0] === "number"
+      ? Float32Array.from(values as number[])
+      : (values as string[]);
+  }
+  return out;
+}
+
+for (const name of Object.keys(PRESETS)) {
+  Deno.test(`onnx parity, preset ${name}: checker, every row of train.csv and test.csv, edge rows`, async () => {
+    const { train, test } = await dataset();
+    const pipeline = PRESETS[name].build(42);
+    const names = pipeline.inputs();
+    pipeline.fit(encodeInputs(train.columns, names), train.labels!);
+    const bytes = pipeline.toOnnx();
+    await checkModel(bytes);
+    await assertParity(pipeline, bytes, encodeInputs(train.columns, names), "train.csv");
+    await assertParity(pipeline, bytes, encodeInputs(test.columns, names), "test.csv");
+    await assertParity(pipeline, bytes, edgeInputs(names), "edge rows");
+    // Ages on the bin edges land in the right-closed bin, as pandas.cut puts them.
+    if (name === "seed") {
+      const block = pipeline.steps[4].transform(edgeInputs(names));
+      const groupOf = (row: number) => block.columns.findIndex((c) => c[row] === 1);
+      assert.deepEqual([4, 5, 6, 7, 8, 9, 10, 11].map(groupOf), [4, 0, 1, 2, 3, 0, 1, 4]);
+      assert.equal(groupOf(0), 4); // missing age
+      assert.equal(groupOf(1), 4); // negative age: outside every bin
+    }
+  });
+}
+
+Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label and probabilities", async () => {
+  const { train } = await dataset();
+  const pipeline = PRESETS.default.build(42);
+  pipeline.fit(encodeInputs(train.columns, pipeline.inputs()), train.labels!);
+  const session = await createSession(pipeline.toOnnx());
+  assert.deepEqual([...session.inputNames], pipeline.inputs());
+  assert.deepEqual([...session.outputNames].sort(), ["label", "probabilities"]);
+  const none = await runSession(session, encodeInputs(columnsFromRecords([]), pipeline.inputs()));
+  assert.equal(none.labels.length, 0);
+  const partial = encodeInputs(columnsFromRecords([{ Pclass: 1, Sex: "male" }]), ["Sex"]);
+  await assert.rejects(runSession(session, partial), /missing model input "Pclass"/);
+});
