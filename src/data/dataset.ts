@@ -77,7 +77,8 @@ function resolveSource(source: DataSource): Required<Omit<DataSource, "dataDir">
 } {
   return {
     cacheDir: source.cacheDir ?? env("TITANIC_CACHE_DIR") ?? join(PROJECT_ROOT, "data", "raw"),
-    dataDir: source.dataDir ?? env("TITANIC_DATA_DIR"),
+    // An explicit download URL wins over a folder that only the environment names.
+    dataDir: source.dataDir ?? (source.baseUrl ? undefined : env("TITANIC_DATA_DIR")),
     baseUrl: (source.baseUrl ?? env("TITANIC_DATA_URL") ?? DEFAULT_DATA_URL).replace(/\/$/, ""),
     log: source.log ?? (() => {}),
   };
