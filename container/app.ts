@@ -1,0 +1,159 @@
+/**
+ * The SageMaker inference HTTP contract as small handlers: GET /ping, POST /invocations,
+ * GET /execution-parameters. Every failure is a JSON 4xx; an unexpected one is a logged 500,
+ * and the process keeps serving.
+ * @module
+ */
+
+import { encodeInputs } from "../src/codec/inputs.ts";
+import type { OnnxModel } from "../src/inference/model.ts";
+import {
+  formatBody,
+  parseBody,
+  predictionList,
+  RequestError,
+  requestType,
+  responseType,
+} from "./payload.ts";
+
+/** Server settings, from the environment SageMaker sets. */
+export interface AppOptions {
+  maxPayloadBytes: number;
+  maxConcurrentTransforms: number;
+  /** One JSON object per request. */
+  log: (entry: Record<string, unknown>) => void;
+}
+
+/** The model slot: empty until loading and warm-up succeed (then /ping says 200). */
+export interface ModelSlot {
+  model?: OnnxModel;
+}
+
+const CUSTOM_ATTRIBUTES = "x-amzn-sagemaker-custom-attributes";
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** Reads the body as text, refusing more than `limit` bytes (413) without reading it all. */
+async function readBody(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length"));
+  const tooLarge = () =>
+    new RequestError(
+      413,
+      "payload_too_large",
+      `the body exceeds ${limit / 1024 / 1024} MB (SAGEMAKER_MAX_PAYLOAD_IN_MB)`,
+    );
+  if (declared > limit) {
+    await req.body?.cancel();
+    throw tooLarge();
+  }
+  if (!req.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
+  }
+}
+
+async function invocations(req: Request, model: OnnxModel, options: AppOptions) {
+  const accept = responseType(req.headers.get("accept"));
+  const type = requestType(req.headers.get("content-type"));
+  const text = await readBody(req, options.maxPayloadBytes);
+  const columns = parseBody(text, type);
+  if (columns.length === 0) {
+    throw new RequestError(400, "empty_payload", "the body holds no passenger records");
+  }
+  const out = await model.predict(encodeInputs(columns, model.inputNames));
+  const headers: Record<string, string> = { "content-type": accept };
+  const custom = req.headers.get(CUSTOM_ATTRIBUTES);
+  if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
+  return {
+    response: new Response(formatBody(predictionList(columns, out), accept), { headers }),
+    records: columns.length,
+  };
+}
+
+const ROUTES: Record<string, string> = {
+  "/ping": "GET",
+  "/invocations": "POST",
+  "/execution-parameters": "GET",
+};
+
+/** Builds the request handler. */
+export function createHandler(slot: ModelSlot, options: AppOptions) {
+  return async (req: Request): Promise<Response> => {
+    const started = performance.now();
+    const path = new URL(req.url).pathname;
+    let records = 0;
+    let response: Response;
+    let errorCode: string | undefined;
+    try {
+      const method = ROUTES[path];
+      if (!method) throw new RequestError(404, "not_found", `no route ${path}`);
+      if (req.method !== method && !(method === "GET" && req.method === "HEAD")) {
+        throw new RequestError(405, "method_not_allowed", `${path} accepts ${method} only`);
+      }
+      if (path === "/ping") {
+        // Health checks are frequent: answered and not logged.
+        return slot.model
+          ? new Response(null, { status: 200 })
+          : json(503, { error: "not_ready", message: "the model is loading" });
+      }
+      if (path === "/execution-parameters") {
+        response = json(200, {
+          MaxConcurrentTransforms: options.maxConcurrentTransforms,
+          BatchStrategy: "MULTI_RECORD",
+          MaxPayloadInMB: Math.floor(options.maxPayloadBytes / 1024 / 1024),
+        });
+      } else {
+        if (!slot.model) throw new RequestError(503, "not_ready", "the model is loading");
+        ({ response, records } = await invocations(req, slot.model, options));
+      }
+    } catch (err) {
+      if (err instanceof RequestError) {
+        errorCode = err.code;
+        const headers: Record<string, string> = err.status === 405
+          ? { allow: ROUTES[path] === "GET" ? "GET, HEAD" : ROUTES[path] }
+          : {};
+        response = json(err.status, err.body(), headers);
+        records = err.record === undefined ? records : records;
+      } else {
+        errorCode = "internal_error";
+        options.log({
+          level: "error",
+          message: "unexpected error",
+          error: String(err),
+          stack: (err as Error)?.stack,
+        });
+        response = json(500, { error: "internal_error", message: "unexpected server error" });
+      }
+    }
+    options.log({
+      level: response.status >= 500 ? "error" : "info",
+      method: req.method,
+      path,
+      status: response.status,
+      records,
+      latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(errorCode ? { error: errorCode } : {}),
+    });
+    return response;
+  };
+}

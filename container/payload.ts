@@ -1,0 +1,285 @@
+/**
+ * Request bodies to raw passenger columns, and predictions to response bodies, for every
+ * media type the endpoint speaks. Bad input becomes a {@link RequestError} (a 4xx), never a
+ * crash.
+ * @module
+ */
+
+import { columnsFromRecords, columnsFromRows, type RawColumns } from "../src/codec/columns.ts";
+import { CsvError, csvField, parseCsv } from "../src/codec/csv.ts";
+import { HEADERLESS_COLUMNS, LABEL_FIELD } from "../src/codec/schema.ts";
+import { FieldError } from "../src/codec/values.ts";
+import type { Predictions } from "../src/inference/model.ts";
+
+/** An error answered with `status` and a JSON body. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly record?: number,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+
+  body(): Record<string, unknown> {
+    return {
+      error: this.code,
+      message: this.message,
+      ...(this.record === undefined ? {} : { record: this.record }),
+      ...(this.field === undefined ? {} : { field: this.field }),
+    };
+  }
+}
+
+/** Media types of request bodies. */
+export const REQUEST_TYPES = ["application/json", "text/csv", "application/jsonlines"] as const;
+/** Media types of responses. */
+export const RESPONSE_TYPES = ["application/json", "text/csv", "application/jsonlines"] as const;
+export type MediaType = (typeof REQUEST_TYPES)[number];
+
+const ALIASES: Record<string, MediaType> = {
+  "application/json": "application/json",
+  "text/csv": "text/csv",
+  "application/csv": "text/csv",
+  "application/jsonlines": "application/jsonlines",
+  "application/jsonl": "application/jsonlines",
+  "application/x-jsonlines": "application/jsonlines",
+  "application/x-ndjson": "application/jsonlines",
+};
+
+/** The media type of a Content-Type header, parameters dropped; 415 when unsupported. */
+export function requestType(header: string | null): MediaType {
+  const essence = (header ?? "").split(";")[0].trim().toLowerCase();
+  const type = ALIASES[essence];
+  if (!type) {
+    throw new RequestError(
+      415,
+      "unsupported_media_type",
+      `Content-Type ${JSON.stringify(header ?? "")} is not supported; use ${
+        REQUEST_TYPES.join(", ")
+      }`,
+    );
+  }
+  return type;
+}
+
+/** The response type for an Accept header: JSON when absent or any type; 406 when none fits. */
+export function responseType(header: string | null): MediaType {
+  if (!header || !header.trim()) return "application/json";
+  const ranges = header.split(",").map((part) => {
+    const [range, ...params] = part.split(";").map((s) => s.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith("q="));
+    return { range, q: q ? Number(q.slice(2)) : 1 };
+  }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q);
+  for (const { range } of ranges) {
+    if (range === "*/*" || range === "application/*") return "application/json";
+    if (range === "text/*") return "text/csv";
+    const type = ALIASES[range];
+    if (type) return type;
+  }
+  throw new RequestError(
+    406,
+    "not_acceptable",
+    `Accept ${JSON.stringify(header)} matches none of ${RESPONSE_TYPES.join(", ")}`,
+  );
+}
+
+function fromFieldError(err: unknown): never {
+  if (err instanceof FieldError) {
+    throw new RequestError(400, "invalid_field", err.message, err.record, err.field);
+  }
+  throw err;
+}
+
+function records(list: unknown[]): RawColumns {
+  try {
+    return columnsFromRecords(list);
+  } catch (err) {
+    fromFieldError(err);
+  }
+}
+
+function rows(header: readonly string[], data: readonly (readonly unknown[])[]): RawColumns {
+  try {
+    return columnsFromRows(header, data);
+  } catch (err) {
+    fromFieldError(err);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** JSON bodies: a record, a list, instances, inputs, dataframe_split, dataframe_records. */
+function parseJson(text: string): RawColumns {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new RequestError(
+      400,
+      "malformed_json",
+      `the body is not JSON: ${(err as Error).message}`,
+    );
+  }
+  if (Array.isArray(body)) return records(body);
+  if (!isObject(body)) {
+    throw new RequestError(400, "invalid_payload", "expected a JSON object or array of passengers");
+  }
+  if ("instances" in body) {
+    if (!Array.isArray(body.instances)) {
+      throw new RequestError(
+        400,
+        "invalid_payload",
+        `"instances" must be a list`,
+        undefined,
+        "instances",
+      );
+    }
+    return records(body.instances);
+  }
+  if ("dataframe_records" in body) {
+    if (!Array.isArray(body.dataframe_records)) {
+      throw new RequestError(400, "invalid_payload", `"dataframe_records" must be a list`);
+    }
+    return records(body.dataframe_records);
+  }
+  if ("dataframe_split" in body) {
+    const split = body.dataframe_split;
+    if (
+      !isObject(split) || !Array.isArray(split.columns) || !Array.isArray(split.data) ||
+      !split.columns.every((c) => typeof c === "string") ||
+      !split.data.every((r) => Array.isArray(r) && r.length === (split.columns as unknown[]).length)
+    ) {
+      throw new RequestError(
+        400,
+        "invalid_payload",
+        `"dataframe_split" needs "columns" (names) and "data" (rows of that many values)`,
+      );
+    }
+    return rows(split.columns as string[], split.data as unknown[][]);
+  }
+  if ("inputs" in body) {
+    const inputs = body.inputs;
+    if (Array.isArray(inputs)) return records(inputs);
+    if (isObject(inputs) && Object.values(inputs).every(Array.isArray)) {
+      // Columnar: {"Pclass": [1, 3], "Sex": ["female", "male"]}
+      const names = Object.keys(inputs);
+      const lengths = new Set(Object.values(inputs).map((v) => (v as unknown[]).length));
+      if (lengths.size > 1) {
+        throw new RequestError(400, "invalid_payload", `"inputs" columns differ in length`);
+      }
+      const n = lengths.size ? [...lengths][0] : 0;
+      const data = Array.from(
+        { length: n },
+        (_, i) => names.map((c) => (inputs[c] as unknown[])[i]),
+      );
+      return rows(names, data);
+    }
+    if (isObject(inputs)) return records([inputs]);
+    throw new RequestError(400, "invalid_payload", `"inputs" must be a record, a list or columns`);
+  }
+  return records([body]);
+}
+
+/** CSV: a header row naming Pclass and Sex, or Kaggle's column order (test.csv, or train.csv). */
+function parseCsvBody(text: string): RawColumns {
+  let table: string[][];
+  try {
+    table = parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvError) {
+      throw new RequestError(400, "malformed_csv", err.message, err.line - 1);
+    }
+    throw err;
+  }
+  if (table.length === 0) return rows(HEADERLESS_COLUMNS, []);
+  const first = table[0].map((c) => c.trim());
+  if (first.includes("Pclass") && first.includes("Sex")) return rows(first, table.slice(1));
+  const trainLayout = [HEADERLESS_COLUMNS[0], LABEL_FIELD.name, ...HEADERLESS_COLUMNS.slice(1)];
+  const width = table[0].length;
+  const header = width === HEADERLESS_COLUMNS.length
+    ? HEADERLESS_COLUMNS
+    : width === trainLayout.length
+    ? trainLayout
+    : undefined;
+  if (!header) {
+    throw new RequestError(
+      400,
+      "malformed_csv",
+      `a CSV without a header row needs ${HEADERLESS_COLUMNS.length} fields in Kaggle order ` +
+        `(${HEADERLESS_COLUMNS.join(",")}); line 1 has ${width}`,
+      0,
+    );
+  }
+  const bad = table.findIndex((r) => r.length !== width);
+  if (bad >= 0) {
+    throw new RequestError(
+      400,
+      "malformed_csv",
+      `line ${bad + 1} has ${table[bad].length} fields, expected ${width}`,
+      bad,
+    );
+  }
+  return rows(header, table);
+}
+
+/** JSON lines: one passenger object per non-blank line. */
+function parseJsonLines(text: string): RawColumns {
+  const list: unknown[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      list.push(JSON.parse(line));
+    } catch (err) {
+      throw new RequestError(
+        400,
+        "malformed_json",
+        `line ${i + 1} is not JSON: ${(err as Error).message}`,
+        list.length,
+      );
+    }
+  });
+  return records(list);
+}
+
+/** Parses a request body of the given media type. */
+export function parseBody(text: string, type: MediaType): RawColumns {
+  if (type === "application/json") return parseJson(text);
+  if (type === "text/csv") return parseCsvBody(text);
+  return parseJsonLines(text);
+}
+
+/** One prediction as the endpoint returns it. */
+export interface Prediction {
+  PassengerId?: number;
+  Survived: 0 | 1;
+  probability: number;
+}
+
+/** Predictions in request order, PassengerId echoed when given. */
+export function predictionList(columns: RawColumns, out: Predictions): Prediction[] {
+  const ids = columns.numbers.PassengerId;
+  return Array.from(out.labels, (label, i) => {
+    const p: Prediction = {
+      Survived: label ? 1 : 0,
+      probability: Math.round(out.probabilities[i] * 1e6) / 1e6,
+    };
+    return Number.isNaN(ids[i]) ? p : { PassengerId: ids[i], ...p };
+  });
+}
+
+/** Formats predictions as the response body. */
+export function formatBody(predictions: Prediction[], type: MediaType): string {
+  if (type === "application/json") return JSON.stringify({ predictions });
+  if (type === "application/jsonlines") {
+    return predictions.map((p) => JSON.stringify(p)).join("\n") + (predictions.length ? "\n" : "");
+  }
+  // CSV: one line per input record, no header (Batch Transform joins lines by position).
+  return predictions.map((p) =>
+    [p.PassengerId ?? "", p.Survived, p.probability].map(csvField).join(",") + "\n"
+  ).join("");
+}
