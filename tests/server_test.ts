@@ -117,11 +117,13 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
         });
         assert.equal(jsonl.status, 200, jsonl.text);
         assert.equal(jsonl.type, "application/jsonlines");
-        const jsonlRecords = example("passengers.jsonl").trim().split("\n").map((l) => JSON.parse(l));
-      assert.deepEqual(
-        jsonl.text.trim().split("\n").map((l) => JSON.parse(l)),
-        await expected(jsonlRecords),
-      );
+        const jsonlRecords = example("passengers.jsonl").trim().split("\n").map((l) =>
+          JSON.parse(l)
+        );
+        assert.deepEqual(
+          jsonl.text.trim().split("\n").map((l) => JSON.parse(l)),
+          await expected(jsonlRecords),
+        );
       },
     );
 
