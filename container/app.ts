@@ -54,10 +54,16 @@ async function readBody(req: Request, limit: number): Promise<string> {
   if (!req.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof RequestError) throw err;
+    // The connection went away mid-body (client gone, or Deno closing it at shutdown).
+    throw new RequestError(400, "incomplete_body", `the body could not be read: ${err}`);
   }
   const bytes = new Uint8Array(size);
   let at = 0;

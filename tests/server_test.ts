@@ -277,7 +277,7 @@ Deno.test("server: SIGTERM finishes in-flight requests, then exits 0", async () 
     Array.from({ length: 2000 }, (_, i) => ({ ...PASSENGERS[i % 3], PassengerId: i })),
   );
   const inFlight = Array.from({ length: 16 }, () => invoke(server, big));
-  await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 40)); // let some requests be fully received
   server.process.kill("SIGTERM");
   const results = await Promise.all(
     inFlight.map((p) => p.catch((e) => ({ status: 0, text: String(e) }))),
@@ -288,7 +288,15 @@ Deno.test("server: SIGTERM finishes in-flight requests, then exits 0", async () 
   // Requests already accepted were answered in full; none got a 5xx.
   assert.ok(answered.length >= 1, JSON.stringify(results.map((r) => r.status)));
   for (const r of answered) assert.equal(JSON.parse(r.text).predictions.length, 2000);
-  assert.ok(results.every((r) => r.status === 200 || r.status === 0));
+  // Bodies still arriving when SIGTERM came cannot be read any more (Deno closes them):
+  // those get a 400 incomplete_body or a closed connection, never a 5xx.
+  assert.ok(
+    results.every((r) =>
+      r.status === 200 || r.status === 0 ||
+      (r.status === 400 && JSON.parse(r.text).error === "incomplete_body")
+    ),
+    JSON.stringify(results.map((r) => r.status)),
+  );
   assert.ok(server.logs.some((l) => l.message === "stopped"));
 });
 
