@@ -139,7 +139,6 @@ export function createHandler(slot: ModelSlot, options: AppOptions) {
           ? { allow: ROUTES[path] === "GET" ? "GET, HEAD" : ROUTES[path] }
           : {};
         response = json(err.status, err.body(), headers);
-        records = err.record === undefined ? records : records;
       } else {
         errorCode = "internal_error";
         options.log({

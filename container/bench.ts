@@ -4,6 +4,8 @@
  * @module
  */
 
+import { startServer } from "./launch.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const example = JSON.parse(
   await Deno.readTextFile(`${ROOT}container/examples/passengers.json`),
@@ -12,37 +14,6 @@ const example = JSON.parse(
 const one = JSON.stringify(example[0]);
 const batch = (n: number) =>
   JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...example[i % 3], PassengerId: i })));
-
-async function start(): Promise<{ url: string; child: Deno.ChildProcess; coldMs: number }> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net",
-      "--allow-ffi",
-      "container/server.ts",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "18099",
-    ],
-    cwd: ROOT,
-    env: { MODEL_DIR: "/nonexistent" },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = "http://127.0.0.1:18099";
-  for (let i = 0; i < 2000; i++) {
-    const res = await fetch(`${url}/ping`).catch(() => undefined);
-    await res?.body?.cancel();
-    if (res?.status === 200) return { url, child, coldMs: performance.now() - t0 };
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  child.kill();
-  throw new Error("server did not start");
-}
 
 async function post(url: string, body: string): Promise<void> {
   const res = await fetch(`${url}/invocations`, {
@@ -84,9 +55,13 @@ async function concurrent(url: string, body: string, connections: number, second
   return { rps: done / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
-const { url, child, coldMs } = await start();
+const t0 = performance.now();
+const server = await startServer();
+const coldMs = performance.now() - t0;
+const url = server.url;
 try {
-  const rss = (await Deno.readTextFile(`/proc/${child.pid}/status`)).match(/VmRSS:\s+(\d+)/)?.[1];
+  const status = await Deno.readTextFile(`/proc/${server.process.pid}/status`);
+  const rss = status.match(/VmRSS:\s+(\d+)/)?.[1];
   await serial(url, one, 300); // warm-up
   const s = await serial(url, one, 2000);
   const c16 = await concurrent(url, one, 16, 3);
@@ -104,6 +79,5 @@ try {
   console.log(`100-record bodies, 4 connections: ${(b100.rps * 100).toFixed(0)} records/s`);
   console.log(`1000-record bodies, 4 connections: ${(b1000.rps * 1000).toFixed(0)} records/s`);
 } finally {
-  child.kill("SIGTERM");
-  await child.status;
+  await server.stop();
 }

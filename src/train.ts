@@ -6,19 +6,17 @@
 
 import { basename } from "node:path";
 import * as ort from "onnxruntime-node";
-import { inputSpec, type ModelInputs } from "./codec/inputs.ts";
-import { encodeInputs } from "./codec/inputs.ts";
+import { encodeInputs, inputSpec, type ModelInputs } from "./codec/inputs.ts";
 import { obtainDataset, TEST_FILE, TRAIN_FILE } from "./data/dataset.ts";
 import { loadTitanicCsv, type TitanicData } from "./data/load.ts";
 import { crossValidate, type CvReport } from "./eval/cv.ts";
 import { accuracy } from "./eval/metrics.ts";
 import type { CardInput, ModelCard } from "./inference/card.ts";
 import { IR_VERSION, ML_OPSET, OPSET } from "./onnx/builder.ts";
-import type { Pipeline } from "./pipeline/pipeline.ts";
-import { PRODUCER } from "./pipeline/pipeline.ts";
+import { OneHotEncoder } from "./pipeline/onehot.ts";
+import { type Pipeline, PRODUCER } from "./pipeline/pipeline.ts";
 import { preset as findPreset } from "./pipeline/presets.ts";
 import { PROJECT_ROOT, sha256Hex, writeFileAtomic } from "./util/fs.ts";
-import { OneHotEncoder } from "./pipeline/onehot.ts";
 
 export interface TrainOptions {
   preset: string;
@@ -70,12 +68,11 @@ function cardInputs(pipeline: Pipeline): CardInput[] {
     const encoder = pipeline.steps.find(
       (s): s is OneHotEncoder => s instanceof OneHotEncoder && s.input === name,
     );
-    const categories = encoder?.describe().columns as string[] | undefined;
     return {
       ...spec,
       shape: ["N", 1],
       missing: spec.type === "float32" ? "NaN" : '""',
-      ...(categories ? { categories: categories.map((c) => c.slice(name.length + 1)) } : {}),
+      ...(encoder ? { categories: encoder.categories() } : {}),
     };
   });
 }

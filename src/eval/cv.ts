@@ -8,7 +8,7 @@ import type { RawColumns } from "../codec/columns.ts";
 import { takeRows } from "../codec/columns.ts";
 import { encodeInputs } from "../codec/inputs.ts";
 import { Random } from "../learners/random.ts";
-import type { Pipeline } from "../pipeline/pipeline.ts";
+import { labelsFromProba, type Pipeline } from "../pipeline/pipeline.ts";
 import { accuracy, confusionMatrix, logLoss, meanStd, rocAuc } from "./metrics.ts";
 
 /**
@@ -80,7 +80,7 @@ export function crossValidate(
       pipeline.fit(encodeInputs(takeRows(columns, trainIdx), names), yTrain);
       const test = encodeInputs(takeRows(columns, testIdx), names);
       const p = pipeline.predictProba(test);
-      const labels = pipeline.predict(test);
+      const labels = labelsFromProba(p);
       const metrics = {
         accuracy: accuracy(yTest, labels),
         rocAuc: rocAuc(yTest, p),
@@ -91,7 +91,6 @@ export function crossValidate(
       options.onFold?.(repeat, f, metrics);
     });
   }
-  const labels = Uint8Array.from(outOfFold, (v) => (v > Math.fround(1 - v) ? 1 : 0));
   return {
     folds: k,
     repeats,
@@ -100,7 +99,7 @@ export function crossValidate(
     accuracy: meanStd(perFold.map((m) => m.accuracy)),
     rocAuc: meanStd(perFold.map((m) => m.rocAuc)),
     logLoss: meanStd(perFold.map((m) => m.logLoss)),
-    confusionMatrix: confusionMatrix(y, labels),
+    confusionMatrix: confusionMatrix(y, labelsFromProba(outOfFold)),
     outOfFold,
   };
 }

@@ -141,6 +141,12 @@ export class OneHotEncoder implements Transformer {
     return g.op("Cast", [hot], { attributes: { to: { int: 1 } } });
   }
 
+  /** The values learned in fit, one per known category (grouped ones included). */
+  categories(): (string | number)[] {
+    const f = requireFitted(this.#fitted, "OneHotEncoder");
+    return f.fill === undefined ? [...f.keys] : f.keys.slice(0, -1);
+  }
+
   describe(): Record<string, unknown> {
     const f = requireFitted(this.#fitted, "OneHotEncoder");
     return {

@@ -12,6 +12,11 @@ import { forestToOnnx, RandomForestClassifier } from "../learners/forest.ts";
 import { type Matrix, matrix } from "../learners/matrix.ts";
 import type { Transformer } from "./transformer.ts";
 
+/** 0/1 labels from P(class 1), exactly as the graph's ArgMax over [1-p, p] (ties go to 0). */
+export function labelsFromProba(p: Float32Array): Uint8Array {
+  return Uint8Array.from(p, (v) => (v > Math.fround(1 - v) ? 1 : 0));
+}
+
 /** Version written into exported models. */
 export const PRODUCER = { name: "titanic-deno", version: "0.1.0" };
 
@@ -47,8 +52,7 @@ export class Pipeline {
 
   /** 0/1 per row, as the graph's `label` (ties go to 0). */
   predict(data: ModelInputs): Uint8Array {
-    const p = this.predictProba(data);
-    return Uint8Array.from(p, (v) => (v > Math.fround(1 - v) ? 1 : 0));
+    return labelsFromProba(this.predictProba(data));
   }
 
   /** The fitted pipeline as one ONNX model. */

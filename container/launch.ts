@@ -1,0 +1,105 @@
+/**
+ * Starts the real server (container/server.ts) as a subprocess on a free loopback port and
+ * follows its JSON log. Used by the integration tests and `deno task bench:server`.
+ * @module
+ */
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+export interface RunningServer {
+  url: string;
+  process: Deno.ChildProcess;
+  /** Parsed JSON log lines so far. */
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit status once the process ends. */
+  exited: Promise<Deno.CommandStatus>;
+  stop(): Promise<void>;
+}
+
+/** Launches the server; resolves once /ping says 200 (or rejects with its logs). */
+export async function startServer(
+  args: string[] = [],
+  env: Record<string, string> = {},
+  waitReady = true,
+): Promise<RunningServer> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net",
+      "--allow-ffi",
+      "container/server.ts",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { MODEL_DIR: "/nonexistent", NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const logs: Record<string, unknown>[] = [];
+  let resolvePort: (port: number) => void = () => {};
+  const portKnown = new Promise<number>((r) => (resolvePort = r));
+  const reading = (async () => {
+    const decoder = new TextDecoderStream();
+    let buffer = "";
+    for await (const chunk of process.stdout.pipeThrough(decoder)) {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line);
+          logs.push(entry);
+          if (entry.message === "listening") resolvePort(entry.port);
+        } catch {
+          logs.push({ raw: line });
+        }
+      }
+    }
+  })();
+  const stderr = new Response(process.stderr).text();
+  const exited = (async () => {
+    const status = await process.status;
+    await reading;
+    return status;
+  })();
+  const port = await Promise.race([portKnown, exited.then(() => 0)]);
+  const server: RunningServer = {
+    url: `http://127.0.0.1:${port}`,
+    process,
+    logs,
+    exited,
+    async stop() {
+      try {
+        process.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await exited;
+      await stderr;
+    },
+  };
+  if (!port) {
+    await stderr;
+    throw new Error(`server exited before listening: ${JSON.stringify(logs)}`);
+  }
+  if (waitReady) {
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(`${server.url}/ping`).catch(() => undefined);
+      await res?.body?.cancel();
+      if (res?.status === 200) return server;
+      const done = await Promise.race([
+        exited.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 25)),
+      ]);
+      if (done) throw new Error(`server exited: ${JSON.stringify(logs)}`);
+    }
+    await server.stop();
+    throw new Error("server did not become ready");
+  }
+  return server;
+}
