@@ -1,4 +1,5 @@
-# SageMaker inference image: deno + onnxruntime (linux-x64 CPU only) + the server + the model.
+# SageMaker inference image: deno, onnxruntime (linux-x64 CPU only), the server and the model,
+# on a root file system holding nothing else (no shell, no package manager).
 # Started by SageMaker as `IMAGE serve`; also runs with no argument.
 FROM denoland/deno:2.9.6 AS build
 WORKDIR /app
@@ -8,20 +9,26 @@ COPY src/inference src/inference
 COPY src/util src/util
 COPY container container
 COPY models models
-# Fetch and cache only what the server imports, so start-up needs no network.
 ENV DENO_DIR=/app/.deno-dir
+# Fetch and cache what the server imports, so that start-up needs no network; then drop what
+# inference never loads: other platforms' onnxruntime builds, polars, the protobuf writer.
 RUN deno install --frozen --entrypoint container/server.ts \
  && deno cache --frozen container/server.ts \
- && ort=$(find node_modules/.deno -maxdepth 3 -type d -name onnxruntime-node -path '*onnxruntime-node@*' | head -1) \
+ && rm -rf "$DENO_DIR/npm" node_modules/nodejs-polars node_modules/onnx-proto \
+      node_modules/.deno/nodejs-polars* node_modules/.deno/onnx-proto* \
+      node_modules/.deno/protobufjs* node_modules/.deno/@protobufjs* \
+      node_modules/.deno/long@* node_modules/.deno/@types+* \
+ && ort=$(find node_modules/.deno -maxdepth 3 -type d -name onnxruntime-node | head -1) \
  && find "$ort/bin/napi-v6" -mindepth 2 -maxdepth 2 -type d ! -path '*/linux/x64' -exec rm -rf {} + \
- && rm -rf node_modules/.deno/nodejs-polars* node_modules/nodejs-polars node_modules/.deno/@types+node* "$DENO_DIR/npm" \
- && cp /usr/bin/deno /app/deno
+ && mkdir -p /rootfs/usr/bin /rootfs/tmp && chmod 1777 /rootfs/tmp \
+ && cp /usr/bin/deno /rootfs/usr/bin/deno \
+ && for lib in $(ldd /usr/bin/deno "$ort"/bin/napi-v6/linux/x64/* | grep -o '/[^ ]*\.so[^ ]*' \
+      | grep -v '^/app/' | sort -u); do cp --parents -L "$lib" /rootfs/; done
 
-FROM debian:bookworm-slim
+FROM scratch
 LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true
-COPY --from=build /app/deno /usr/bin/deno
+COPY --from=build /rootfs /
 COPY --from=build /app /app
-RUN rm /app/deno
 WORKDIR /app
 ENV DENO_DIR=/app/.deno-dir \
     DENO_NO_UPDATE_CHECK=1 \
@@ -30,4 +37,4 @@ ENV DENO_DIR=/app/.deno-dir \
 EXPOSE 8080
 USER 1000
 # manual node_modules: use what the build installed, never resolve or download at start-up.
-ENTRYPOINT ["deno", "run", "--cached-only", "--node-modules-dir=manual", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", "/app/container/server.ts"]
+ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", "/app/container/server.ts"]
