@@ -56,7 +56,10 @@ async function concurrent(url: string, body: string, connections: number, second
 }
 
 const t0 = performance.now();
-const server = await startServer();
+const threads = Deno.env.get("MODEL_THREADS");
+const server = await startServer([], threads ? { MODEL_THREADS: threads } : {}, {
+  keepLogs: false,
+});
 const coldMs = performance.now() - t0;
 const url = server.url;
 try {

@@ -16,12 +16,21 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** Wait until /ping says 200 (default true). */
+  waitReady?: boolean;
+  /** Keep parsing log lines after start-up (default true; benchmarks turn it off). */
+  keepLogs?: boolean;
+}
+
 /** Launches the server; resolves once /ping says 200 (or rejects with its logs). */
 export async function startServer(
   args: string[] = [],
   env: Record<string, string> = {},
-  waitReady = true,
+  options: LaunchOptions = {},
 ): Promise<RunningServer> {
+  const { waitReady = true, keepLogs = true } = options;
+  let ready = false;
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -48,6 +57,7 @@ export async function startServer(
     const decoder = new TextDecoderStream();
     let buffer = "";
     for await (const chunk of process.stdout.pipeThrough(decoder)) {
+      if (ready && !keepLogs) continue; // drain without parsing (benchmarks)
       buffer += chunk;
       let nl;
       while ((nl = buffer.indexOf("\n")) >= 0) {
@@ -91,7 +101,10 @@ export async function startServer(
     for (let i = 0; i < 200; i++) {
       const res = await fetch(`${server.url}/ping`).catch(() => undefined);
       await res?.body?.cancel();
-      if (res?.status === 200) return server;
+      if (res?.status === 200) {
+        ready = true;
+        return server;
+      }
       const done = await Promise.race([
         exited.then(() => true),
         new Promise((r) => setTimeout(() => r(false), 25)),

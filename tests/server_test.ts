@@ -252,7 +252,7 @@ Deno.test("server: a corrupt or missing model stops the process with a clear mes
     for (
       const args of [["--model", join(dir, "titanic.onnx")], ["--model", join(dir, "none.onnx")]]
     ) {
-      const server = await startServer(args, {}, false);
+      const server = await startServer(args, {}, { waitReady: false });
       const status = await server.exited;
       assert.notEqual(status.code, 0);
       const fatal = server.logs.find((l) => l.level === "fatal");

@@ -76,6 +76,8 @@ export async function createSession(
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
+    // Idle onnxruntime threads must not spin: they would take the cores from the event loop.
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
   });
 }
 
