@@ -34,7 +34,7 @@ Deno.test("cli: bad options exit 2 with a message, not a stack trace", async () 
   assert.match(missing.stderr, /--input is required/);
   const preset = await task("evaluate", "--preset", "nope");
   assert.equal(preset.code, 1);
-  assert.match(preset.stderr, /unknown preset "nope"; known: seed, default/);
+  assert.match(preset.stderr, /unknown preset "nope"; known: seed, forest, boosting, default/);
   const folds = await task("evaluate", "--folds", "x");
   assert.equal(folds.code, 2);
   assert.doesNotMatch(unknown.stderr + missing.stderr + folds.stderr, /\n\s+at /);

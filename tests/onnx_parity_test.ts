@@ -110,6 +110,9 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Deck: "",
     })),
   ];
+  // Missing, unknown, shared by 7 training passengers, shared by 1, and a plain one.
+  const tickets = ["", "NOT A TICKET", "CA. 2343", "347082"];
+  rows.forEach((row, i) => (row.Ticket = tickets[i] ?? "1601"));
   const out: ModelInputs = {};
   for (const name of names) {
     const values = rows.map((r) => r[name]);

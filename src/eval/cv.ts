@@ -8,7 +8,7 @@ import type { RawColumns } from "../codec/columns.ts";
 import { takeRows } from "../codec/columns.ts";
 import { encodeInputs } from "../codec/inputs.ts";
 import { Random } from "../learners/random.ts";
-import { labelsFromProba, type Pipeline } from "../pipeline/pipeline.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
 import { accuracy, confusionMatrix, logLoss, meanStd, rocAuc } from "./metrics.ts";
 
 /**
@@ -67,6 +67,7 @@ export function crossValidate(
   const { folds: k = 5, repeats = 1, seed = 42 } = options;
   const perFold: FoldMetrics[] = [];
   const outOfFold = new Float32Array(y.length);
+  const outOfFoldLabels = new Uint8Array(y.length);
   for (let repeat = 0; repeat < repeats; repeat++) {
     const folds = stratifiedFolds(y, k, seed, repeat);
     folds.forEach((testIdx, f) => {
@@ -79,15 +80,19 @@ export function crossValidate(
       const yTest = Uint8Array.from(testIdx, (i) => y[i]);
       pipeline.fit(encodeInputs(takeRows(columns, trainIdx), names), yTrain);
       const test = encodeInputs(takeRows(columns, testIdx), names);
-      const p = pipeline.predictProba(test);
-      const labels = labelsFromProba(p);
+      const { proba: p, labels } = pipeline.predictBoth(test);
       const metrics = {
         accuracy: accuracy(yTest, labels),
         rocAuc: rocAuc(yTest, p),
         logLoss: logLoss(yTest, p),
       };
       perFold.push(metrics);
-      if (repeat === 0) testIdx.forEach((i, j) => (outOfFold[i] = p[j]));
+      if (repeat === 0) {
+        testIdx.forEach((i, j) => {
+          outOfFold[i] = p[j];
+          outOfFoldLabels[i] = labels[j];
+        });
+      }
       options.onFold?.(repeat, f, metrics);
     });
   }
@@ -99,7 +104,7 @@ export function crossValidate(
     accuracy: meanStd(perFold.map((m) => m.accuracy)),
     rocAuc: meanStd(perFold.map((m) => m.rocAuc)),
     logLoss: meanStd(perFold.map((m) => m.logLoss)),
-    confusionMatrix: confusionMatrix(y, labelsFromProba(outOfFold)),
+    confusionMatrix: confusionMatrix(y, outOfFoldLabels),
     outOfFold,
   };
 }

@@ -11,7 +11,8 @@
  */
 
 import type { GraphBuilder } from "../onnx/builder.ts";
-import { treeEnsembleSum } from "../onnx/tree_ensemble.ts";
+import { binaryOutputs, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
+import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
 import { binMatrix, type Matrix } from "./matrix.ts";
 import { Random } from "./random.ts";
 import { growTree, impurityDecrease, leafOf, type MaxFeatures, type Tree } from "./tree.ts";
@@ -61,11 +62,12 @@ function classWeights(y: Uint8Array, counts: Float64Array, scheme: ClassWeight):
 
 /** Bits after the binary point for leaf values, so that sums over `trees` stay exact. */
 export function leafFractionBits(trees: number): number {
-  return 24 - Math.ceil(Math.log2(trees + 1));
+  return exactSumBits(trees); // each leaf value is at most 1
 }
 
 /** A random forest of CART trees. */
-export class RandomForestClassifier {
+export class RandomForestClassifier implements Classifier {
+  readonly estimator = "RandomForestClassifier";
   readonly params: ForestParams;
   trees: ForestTree[] = [];
   nFeatures = 0;
@@ -81,7 +83,7 @@ export class RandomForestClassifier {
     if (y.length !== x.rows) throw new Error(`${x.rows} rows but ${y.length} labels`);
     const p = this.params;
     const binned = binMatrix(x);
-    const scale = 2 ** leafFractionBits(p.nEstimators);
+    const bits = leafFractionBits(p.nEstimators);
     const ones = new Float64Array(x.rows).fill(1);
     const fixed = p.classWeight === "balanced_subsample"
       ? null
@@ -95,7 +97,7 @@ export class RandomForestClassifier {
       const [cw0, cw1] = fixed ?? classWeights(y, counts, "balanced");
       const weights = counts.map((c, i) => c * (y[i] ? cw1 : cw0));
       const tree = growTree(binned, y, weights, p, random);
-      const leafWeight = tree.value.map((v) => Math.round(v * scale) / scale);
+      const leafWeight = quantize(tree.value.slice(), bits);
       this.trees.push({ ...tree, leafWeight });
     }
     this.nFeatures = x.columns.length;
@@ -123,6 +125,16 @@ export class RandomForestClassifier {
     return Float32Array.from(this.scores(x), (s) => Math.fround(s / n));
   }
 
+  /** 0/1 per row: class 1 when p > 1 - p, as the graph's ArgMax (ties go to 0). */
+  predict(x: Matrix): Uint8Array {
+    return labelsFromProba(this.predictProba(x));
+  }
+
+  /** Adds the forest and the graph outputs. */
+  toOnnx(g: GraphBuilder, features: string): void {
+    binaryOutputs(g, forestToOnnx(g, this, features));
+  }
+
   /** Normalised mean impurity decrease per feature (scikit-learn's `feature_importances_`). */
   featureImportances(): Float64Array {
     this.#requireFitted();
@@ -142,4 +154,9 @@ export function forestToOnnx(g: GraphBuilder, forest: RandomForestClassifier, x:
   if (forest.trees.length === 0) throw new Error("the forest is not fitted");
   const sum = treeEnsembleSum(g, forest.trees, x);
   return g.op("Div", [sum, g.floats("n_trees", [forest.trees.length], [1, 1])]);
+}
+
+/** 0/1 labels from P(class 1), exactly as the graph's ArgMax over [1-p, p] (ties go to 0). */
+export function labelsFromProba(p: Float32Array): Uint8Array {
+  return Uint8Array.from(p, (v) => (v > Math.fround(1 - v) ? 1 : 0));
 }

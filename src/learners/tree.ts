@@ -203,7 +203,11 @@ export function growTree(
 }
 
 /** The leaf a row of column-major features falls into. */
-export function leafOf(tree: Tree, columns: readonly Float32Array[], row: number): number {
+export function leafOf(
+  tree: Pick<Tree, "feature" | "threshold" | "left" | "right">,
+  columns: readonly Float32Array[],
+  row: number,
+): number {
   let node = 0;
   while (tree.feature[node] >= 0) {
     node = columns[tree.feature[node]][row] <= tree.threshold[node]

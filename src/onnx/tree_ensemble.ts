@@ -72,18 +72,26 @@ export function treeEnsembleSum(g: GraphBuilder, trees: readonly ExportTree[], x
 
 /**
  * From P(class 1) [N,1]: declares the graph outputs `probabilities` ([N,2] float32, [1-p, p])
- * and `label` ([N] int64, ArgMax: class 1 only when p > 1-p).
+ * and `label` ([N] int64). The label is ArgMax over the probabilities (class 1 only when
+ * p > 1-p) unless `margin` ([N,1] float32) is given: then it is margin > 0, which training
+ * can reproduce exactly even where the sigmoid rounds.
  */
-export function binaryOutputs(g: GraphBuilder, p1: string): void {
+export function binaryOutputs(g: GraphBuilder, p1: string, margin?: string): void {
   const p0 = g.op("Sub", [g.floats("one", [1], [1, 1]), p1]);
   g.node("Concat", [p0, p1], {
     attributes: { axis: { int: 1 } },
     outputNames: ["probabilities"],
   });
-  g.node("ArgMax", ["probabilities"], {
-    attributes: { axis: { int: 1 }, keepdims: { int: 0 } },
-    outputNames: ["label"],
-  });
+  if (margin === undefined) {
+    g.node("ArgMax", ["probabilities"], {
+      attributes: { axis: { int: 1 }, keepdims: { int: 0 } },
+      outputNames: ["label"],
+    });
+  } else {
+    const positive = g.op("Greater", [margin, g.floats("zero", [0], [1, 1])]);
+    const asInt = g.op("Cast", [positive], { attributes: { to: { int: 7 } } });
+    g.node("Squeeze", [asInt, g.int64s("axis1", [1])], { outputNames: ["label"] });
+  }
   g.output("label", "int64", ["N"]);
   g.output("probabilities", "float32", ["N", 2]);
 }

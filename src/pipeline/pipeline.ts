@@ -7,24 +7,18 @@
 
 import { inputSpec, type ModelInputs } from "../codec/inputs.ts";
 import { GraphBuilder } from "../onnx/builder.ts";
-import { binaryOutputs } from "../onnx/tree_ensemble.ts";
-import { forestToOnnx, RandomForestClassifier } from "../learners/forest.ts";
+import type { Classifier } from "../learners/classifier.ts";
 import { type Matrix, matrix } from "../learners/matrix.ts";
 import type { Transformer } from "./transformer.ts";
-
-/** 0/1 labels from P(class 1), exactly as the graph's ArgMax over [1-p, p] (ties go to 0). */
-export function labelsFromProba(p: Float32Array): Uint8Array {
-  return Uint8Array.from(p, (v) => (v > Math.fround(1 - v) ? 1 : 0));
-}
 
 /** Version written into exported models. */
 export const PRODUCER = { name: "titanic-deno", version: "0.1.0" };
 
-/** Feature steps and a random forest. */
+/** Feature steps and a classifier. */
 export class Pipeline {
   featureNames: string[] = [];
 
-  constructor(readonly steps: readonly Transformer[], readonly model: RandomForestClassifier) {}
+  constructor(readonly steps: readonly Transformer[], readonly model: Classifier) {}
 
   /** Graph inputs used by the steps, in order of first use. */
   inputs(): string[] {
@@ -50,9 +44,15 @@ export class Pipeline {
     return this.model.predictProba(this.transform(data));
   }
 
-  /** 0/1 per row, as the graph's `label` (ties go to 0). */
+  /** 0/1 per row, as the graph's `label`. */
   predict(data: ModelInputs): Uint8Array {
-    return labelsFromProba(this.predictProba(data));
+    return this.model.predict(this.transform(data));
+  }
+
+  /** Probabilities and labels from one transform. */
+  predictBoth(data: ModelInputs): { proba: Float32Array; labels: Uint8Array } {
+    const x = this.transform(data);
+    return { proba: this.model.predictProba(x), labels: this.model.predict(x) };
   }
 
   /** The fitted pipeline as one ONNX model. */
@@ -66,7 +66,7 @@ export class Pipeline {
     const features = blocks.length === 1
       ? blocks[0]
       : g.op("Concat", blocks, { attributes: { axis: { int: 1 } } });
-    binaryOutputs(g, forestToOnnx(g, this.model, features));
+    this.model.toOnnx(g, features);
     return g.encode({
       producerName: PRODUCER.name,
       producerVersion: PRODUCER.version,
@@ -78,7 +78,7 @@ export class Pipeline {
   describe(): Record<string, unknown> {
     return {
       steps: this.steps.map((s) => s.describe()),
-      model: { estimator: "RandomForestClassifier", ...this.model.params },
+      model: { estimator: this.model.estimator, ...this.model.params },
       features: this.featureNames,
     };
   }
