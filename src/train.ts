@@ -49,13 +49,16 @@ export async function loadDataset(
   };
 }
 
+/** The npm packages that shape the model file or run it. */
+const MODEL_LIBRARIES = ["nodejs-polars", "onnxruntime-node", "onnx-proto"];
+
 /** Versions of the libraries that shape the model file, read from deno.json's import map. */
 export async function libraryVersions(): Promise<Record<string, string>> {
   const config = JSON.parse(await Deno.readTextFile(`${PROJECT_ROOT}/deno.json`));
   const versions: Record<string, string> = { deno: Deno.version.deno };
   for (const spec of Object.values(config.imports as Record<string, string>)) {
     const match = /^npm:(@?[^@]+)@(.+)$/.exec(spec);
-    if (match) versions[match[1]] = match[2];
+    if (match && MODEL_LIBRARIES.includes(match[1])) versions[match[1]] = match[2];
   }
   versions["onnxruntime (native)"] = ort.env.versions.common ?? "";
   versions[PRODUCER.name] = PRODUCER.version;

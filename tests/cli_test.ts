@@ -89,7 +89,7 @@ Deno.test("cli: train writes a model and card where asked", async () => {
     const output = join(dir, "seed.onnx");
     const { code, stdout, stderr } = await task("train", "--preset", "seed", "--output", output);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /cross-validation \(5 folds x 1\): accuracy/);
+    assert.match(stdout, /cross-validation \(5 folds x 5\): accuracy/);
     const card = JSON.parse(await Deno.readTextFile(join(dir, "seed.json")));
     assert.equal(card.preset, "seed");
     assert.equal(card.onnx.bytes, (await Deno.stat(output)).size);

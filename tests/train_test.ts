@@ -9,7 +9,7 @@ const MODELS = new URL("../models/", import.meta.url).pathname;
 Deno.test("train: same data and seed give byte-identical files, equal to the committed ones", async () => {
   Deno.env.set("TITANIC_DATA_DIR", SHARED_DATA);
   await withTempDir(async (dir) => {
-    const options = { preset: "default", seed: 42, folds: 5, repeats: 1 };
+    const options = { preset: "default", seed: 42, folds: 5, repeats: 5 };
     const first = await train({ ...options, output: join(dir, "a", "titanic.onnx") });
     const second = await train({ ...options, output: join(dir, "b", "titanic.onnx") });
     const a = await Deno.readFile(first.onnxPath);

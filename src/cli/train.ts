@@ -20,7 +20,7 @@ Options:
   --preset NAME   pipeline to train: ${Object.keys(PRESETS).join(", ")} (default: default)
   --seed N        random seed for the folds and the model (default: ${DEFAULT_SEED})
   --folds K       cross-validation folds (default: 5)
-  --repeats R     cross-validation repeats (default: 1)
+  --repeats R     cross-validation repeats (default: 5, i.e. 5 x 5 CV)
   --output FILE   ONNX file to write; the card goes next to it as .json
                   (default: models/titanic.onnx)
   -h, --help      show this help
@@ -41,7 +41,7 @@ await runMain(async () => {
     preset: stringOption(values.preset) ?? "default",
     seed: intOption("seed", values.seed, DEFAULT_SEED),
     folds: intOption("folds", values.folds, 5),
-    repeats: intOption("repeats", values.repeats, 1),
+    repeats: intOption("repeats", values.repeats, 5),
     output: stringOption(values.output) ?? join(PROJECT_ROOT, "models", "titanic.onnx"),
     log: (m) => console.log(m),
   });

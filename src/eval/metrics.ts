@@ -57,3 +57,26 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
   const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
   return { mean, std: Math.sqrt(variance) };
 }
+
+/** ROC curve points (false and true positive rates), one per distinct score, highest first. */
+export function rocCurve(
+  y: ArrayLike<number>,
+  score: ArrayLike<number>,
+): { fpr: number[]; tpr: number[]; thresholds: number[] } {
+  const order = Array.from({ length: y.length }, (_, i) => i).sort((a, b) => score[b] - score[a]);
+  let positives = 0;
+  for (let i = 0; i < y.length; i++) positives += y[i] ? 1 : 0;
+  const negatives = y.length - positives;
+  const fpr = [0], tpr = [0], thresholds = [Infinity];
+  let tp = 0, fp = 0;
+  for (let k = 0; k < order.length; k++) {
+    if (y[order[k]]) tp++;
+    else fp++;
+    if (k + 1 === order.length || score[order[k + 1]] !== score[order[k]]) {
+      fpr.push(fp / negatives);
+      tpr.push(tp / positives);
+      thresholds.push(score[order[k]]);
+    }
+  }
+  return { fpr, tpr, thresholds };
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Execute notebooks with the Deno kernel and write them back with every output.
+
+`jupyter nbconvert --execute` loses outputs that the Deno kernel publishes after it reports a
+cell idle (see shared/docs/notebooks.md). This runner talks to the kernel with jupyter_client,
+routes every IOPub message to its cell by parent message id, and waits for the channel to go
+quiet after the last cell, so nothing is lost. Outputs carry no timestamps and no ANSI colour
+codes, so a rerun on the same data writes the same files.
+
+Usage: run_notebooks.py NOTEBOOK.ipynb [...]     (exit 1 on any cell error)
+"""
+import os
+import queue
+import re
+import sys
+import time
+
+import nbformat
+from jupyter_client.manager import start_new_kernel
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+QUIET_SECONDS = 1.0
+CELL_TIMEOUT = 300
+
+
+def clean(text):
+    return ANSI.sub("", text)
+
+
+def to_output(msg):
+    kind = msg["header"]["msg_type"]
+    c = msg["content"]
+    if kind == "stream":
+        return nbformat.v4.new_output("stream", name=c["name"], text=clean(c["text"]))
+    if kind in ("display_data", "execute_result"):
+        out = nbformat.v4.new_output(
+            kind, data=c["data"], metadata=c.get("metadata", {}),
+            **({"execution_count": c.get("execution_count")} if kind == "execute_result" else {}))
+        return out
+    if kind == "error":
+        return nbformat.v4.new_output(
+            "error", ename=c["ename"], evalue=clean(c["evalue"]),
+            traceback=[clean(t) for t in c["traceback"]])
+    return None
+
+
+def append(outputs, out):
+    # Consecutive writes to one stream become one output, as Jupyter shows them.
+    if (out.output_type == "stream" and outputs and outputs[-1].output_type == "stream"
+            and outputs[-1].name == out.name):
+        outputs[-1].text += out.text
+    else:
+        outputs.append(out)
+
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    cwd = os.path.dirname(os.path.abspath(path))
+    km, kc = start_new_kernel(kernel_name="deno", cwd=cwd)
+    cells = {}
+    failed = None
+    try:
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        for cell in code_cells:
+            cell.outputs = []
+            cell.execution_count = None
+            msg_id = kc.execute(cell.source, store_history=True, allow_stdin=False)
+            cells[msg_id] = cell
+            reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+            cell.execution_count = reply["content"].get("execution_count")
+            drain(kc, cells, until_idle=msg_id)
+            if reply["content"]["status"] != "ok":
+                failed = (code_cells.index(cell) + 1, reply["content"].get("evalue", ""))
+                break
+        drain(kc, cells, until_idle=None)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    return failed
+
+
+def drain(kc, cells, until_idle):
+    """Routes IOPub messages to cells; returns once `until_idle` is idle, or, without it, once
+    the channel has been quiet for QUIET_SECONDS."""
+    idle_seen = until_idle is None
+    deadline = time.monotonic() + CELL_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=QUIET_SECONDS if idle_seen else 5)
+        except queue.Empty:
+            if idle_seen:
+                return
+            continue
+        parent = msg["parent_header"].get("msg_id")
+        if (msg["header"]["msg_type"] == "status" and parent == until_idle
+                and msg["content"]["execution_state"] == "idle"):
+            # Late outputs of this cell are still routed to it by the next drains.
+            return
+        cell = cells.get(parent)
+        out = to_output(msg) if cell is not None else None
+        if out is not None:
+            append(cell.outputs, out)
+    raise TimeoutError("the kernel did not finish in time")
+
+
+def main(paths):
+    status = 0
+    for path in paths:
+        started = time.monotonic()
+        failed = run(path)
+        took = time.monotonic() - started
+        if failed:
+            print(f"{path}: cell {failed[0]} failed: {failed[1]} ({took:.1f} s)", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{path}: ok ({took:.1f} s)")
+    return status
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1:]))
