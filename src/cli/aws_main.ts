@@ -1,0 +1,49 @@
+/**
+ * What the AWS tasks share: the --region and --dry-run options, and turning AWS failures into
+ * a plain message and exit status 1.
+ * @module
+ */
+
+import { explainAwsError } from "../deploy/aws.ts";
+import type { Options } from "./args.ts";
+
+export const AWS_OPTIONS: Options = {
+  region: { type: "string" },
+  "dry-run": { type: "boolean" },
+};
+
+export const AWS_USAGE = `
+  --region R      AWS region (default: the AWS chain: AWS_REGION, the profile)
+  --dry-run       print every API call with its input and make none
+Credentials come from the standard AWS chain (environment, profile, SSO, instance role).`;
+
+/** Runs a task's main; AWS and usage errors end with a message, not a stack trace. */
+export async function runAwsMain(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    console.error(`error: ${explainAwsError(err)}`);
+    Deno.exit(1);
+  }
+}
+
+/** Parses "A,B[,C]" numbers for an option, or exits 2 naming it. */
+export function numberList(
+  name: string,
+  value: unknown,
+  count: [number, number],
+): number[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = String(value).split(",").map((p) => Number(p.trim()));
+  if (
+    parts.length < count[0] || parts.length > count[1] || parts.some((n) => !Number.isFinite(n))
+  ) {
+    console.error(
+      `error: --${name} takes ${count[0]}${
+        count[1] > count[0] ? `-${count[1]}` : ""
+      } comma-separated numbers, got "${value}"`,
+    );
+    Deno.exit(2);
+  }
+  return parts;
+}

@@ -1,0 +1,108 @@
+/**
+ * `deno task deploy`: create or update the SageMaker endpoint.
+ * @module
+ */
+
+import { AwsCaller, makeClients } from "../deploy/aws.ts";
+import { deploy, type DeploySpec } from "../deploy/sagemaker.ts";
+import { fail, intOption, parseCli, stringOption } from "./args.ts";
+import { AWS_OPTIONS, AWS_USAGE, numberList, runAwsMain } from "./aws_main.ts";
+
+const USAGE = `
+deno task deploy --image URI --role ARN [options]
+
+Creates the SageMaker model(s) and endpoint config, then creates the endpoint or rolls it to
+the new config when it exists, and waits until it is InService. Names are derived from the
+configuration: running the same command again changes nothing.
+
+Options:
+  --image URI              container image in ECR (see deno task push-image)
+  --role ARN               IAM execution role SageMaker assumes
+  --model-data S3URL       s3://.../model.tar.gz (deno task package); default: the model in the image
+  --endpoint NAME          endpoint name (default: titanic)
+  --instance-type T        instance type (default: ml.t2.medium)
+  --count N                instances (default: 1)
+  --serverless MB,CONC     serverless endpoint: memory in MB and max concurrency
+  --autoscale MIN,MAX[,T]  target tracking on invocations per instance per minute (T, default 1000)
+  --ab-image URI           second production variant "candidate" for an A/B test
+  --ab-model-data S3URL    its model data
+  --ab-weight W            its share of traffic, 0 < W < 1 (default: 0.1)
+  --poll-seconds N         seconds between status checks (default: 15)
+${AWS_USAGE}
+  -h, --help               show this help
+`;
+
+await runAwsMain(async () => {
+  const { values } = parseCli(Deno.args, {
+    image: { type: "string" },
+    role: { type: "string" },
+    "model-data": { type: "string" },
+    endpoint: { type: "string" },
+    "instance-type": { type: "string" },
+    count: { type: "string" },
+    serverless: { type: "string" },
+    autoscale: { type: "string" },
+    "ab-image": { type: "string" },
+    "ab-model-data": { type: "string" },
+    "ab-weight": { type: "string" },
+    "poll-seconds": { type: "string" },
+    ...AWS_OPTIONS,
+  }, USAGE);
+  const image = stringOption(values.image) ?? fail(`--image is required\n${USAGE}`);
+  const role = stringOption(values.role) ?? fail(`--role is required\n${USAGE}`);
+  const abImage = stringOption(values["ab-image"]);
+  const abWeight = Number(values["ab-weight"] ?? 0.1);
+  if (abImage && !(abWeight > 0 && abWeight < 1)) fail("--ab-weight must be between 0 and 1");
+  const serverless = numberList("serverless", values.serverless, [2, 2]);
+  const autoscale = numberList("autoscale", values.autoscale, [2, 3]);
+  const spec: DeploySpec = {
+    endpoint: stringOption(values.endpoint) ?? "titanic",
+    role,
+    variants: [
+      {
+        name: "primary",
+        image,
+        modelData: stringOption(values["model-data"]),
+        weight: abImage ? 1 - abWeight : 1,
+      },
+      ...(abImage
+        ? [{
+          name: "candidate",
+          image: abImage,
+          modelData: stringOption(values["ab-model-data"]),
+          weight: abWeight,
+        }]
+        : []),
+    ],
+    instanceType: stringOption(values["instance-type"]) ?? "ml.t2.medium",
+    instanceCount: intOption("count", values.count, 1),
+    ...(serverless
+      ? { serverless: { memoryMb: serverless[0], maxConcurrency: serverless[1] } }
+      : {}),
+    ...(autoscale
+      ? {
+        autoscaling: {
+          min: autoscale[0],
+          max: autoscale[1],
+          invocationsPerInstance: autoscale[2] ?? 1000,
+        },
+      }
+      : {}),
+  };
+  const caller = new AwsCaller(Boolean(values["dry-run"]));
+  const result = await deploy(makeClients(stringOption(values.region)), caller, spec, {
+    pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),
+  });
+  console.log(
+    `\nendpoint ${result.endpoint} ${
+      caller.dryRun ? "(dry run)" : result.action
+    }; config ${result.config}`,
+  );
+  console.log(
+    `call it:  deno task invoke --endpoint ${result.endpoint} --file container/examples/passengers.json`,
+  );
+  console.log(
+    `or:       aws sagemaker-runtime invoke-endpoint --endpoint-name ${result.endpoint} ` +
+      `--content-type application/json --body fileb://container/examples/passengers.json out.json`,
+  );
+});
