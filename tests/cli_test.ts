@@ -17,7 +17,21 @@ async function task(...args: string[]) {
 }
 
 Deno.test("cli: --help explains every task's options", async () => {
-  for (const name of ["train", "predict", "evaluate", "data"]) {
+  const names = [
+    "train",
+    "predict",
+    "evaluate",
+    "search",
+    "data",
+    "package",
+    "lambda:bundle",
+    "push-image",
+    "deploy",
+    "shift-traffic",
+    "invoke",
+    "teardown",
+  ];
+  for (const name of names) {
     const { code, stdout } = await task(name, "--help");
     assert.equal(code, 0, name);
     assert.match(stdout, new RegExp(`deno task ${name}`));
