@@ -10,14 +10,14 @@ COPY src/util src/util
 COPY container container
 COPY models models
 ENV DENO_DIR=/app/.deno-dir
-# Fetch and cache what the server imports, so that start-up needs no network; then drop what
-# inference never loads: other platforms' onnxruntime builds, polars, the protobuf writer.
+# Fetch and cache what the server imports, so that start-up needs no network; then keep only
+# onnxruntime: deno install brings every package of the import map (polars, the AWS SDK, ...).
 RUN deno install --frozen --entrypoint container/server.ts \
  && deno cache --frozen container/server.ts \
- && rm -rf "$DENO_DIR/npm" node_modules/nodejs-polars node_modules/onnx-proto \
-      node_modules/.deno/nodejs-polars* node_modules/.deno/onnx-proto* \
-      node_modules/.deno/protobufjs* node_modules/.deno/@protobufjs* \
-      node_modules/.deno/long@* node_modules/.deno/@types+* \
+ && rm -rf "$DENO_DIR/npm" \
+ && for d in node_modules/.deno/*; do case "${d##*/}" in \
+      onnxruntime-node@*|onnxruntime-common@*|node_modules) ;; *) rm -rf "$d" ;; esac; done \
+ && for d in node_modules/*; do [ "${d##*/}" = onnxruntime-node ] || rm -rf "$d"; done \
  && ort=$(find node_modules/.deno -maxdepth 3 -type d -name onnxruntime-node | head -1) \
  && find "$ort/bin/napi-v6" -mindepth 2 -maxdepth 2 -type d ! -path '*/linux/x64' -exec rm -rf {} + \
  && mkdir -p /rootfs/usr/bin /rootfs/tmp && chmod 1777 /rootfs/tmp \
