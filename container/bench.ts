@@ -1,6 +1,8 @@
 /**
  * `deno task bench:server`: measures the real server on loopback and prints figures
- * (latency, throughput, cold start, memory). Requests are bounded in count and time.
+ * (latency, throughput, cold start, memory). The load comes from wrk when it is installed
+ * (apt-get install wrk: a C client that leaves the cores to the server), else from fetch in this
+ * process. Requests are bounded in count and time, and go to 127.0.0.1 only.
  * @module
  */
 
@@ -15,38 +17,35 @@ const one = JSON.stringify(example[0]);
 const batch = (n: number) =>
   JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...example[i % 3], PassengerId: i })));
 
-async function post(url: string, body: string): Promise<void> {
-  const res = await fetch(`${url}/invocations`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-  });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`status ${res.status}`);
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
 }
 
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function serial(url: string, body: string, count: number) {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await post(url, body);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
-}
-
-async function concurrent(url: string, body: string, connections: number, seconds: number) {
+/** Load from this process with fetch. */
+async function fetchLoad(
+  url: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<Load> {
   let done = 0;
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   await Promise.all(Array.from({ length: connections }, async () => {
     while (performance.now() < end) {
       const t = performance.now();
-      await post(url, body);
+      const res = await fetch(`${url}/invocations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`status ${res.status}`);
       latencies.push(performance.now() - t);
       done++;
     }
@@ -55,25 +54,83 @@ async function concurrent(url: string, body: string, connections: number, second
   return { rps: done / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
-const t0 = performance.now();
+function hasWrk(): boolean {
+  try {
+    return new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync()
+      .code !== 127;
+  } catch {
+    return false;
+  }
+}
+
+const toMs = (value: string, unit: string) =>
+  Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit];
+
+/** Load from wrk, with a Lua script that posts `body`. */
+async function wrkLoad(
+  url: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<Load> {
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  try {
+    await Deno.writeTextFile(
+      script,
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
+    );
+    const out = await new Deno.Command("wrk", {
+      args: [
+        "-t1",
+        `-c${connections}`,
+        `-d${seconds}s`,
+        "--latency",
+        "-s",
+        script,
+        `${url}/invocations`,
+      ],
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (/Non-2xx/.test(text)) throw new Error(`wrk saw errors:\n${text}`);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+    const at = (q: string) => {
+      const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
+      return m ? toMs(m[1], m[2]) : NaN;
+    };
+    return { rps, p50: at("50"), p99: at("99") };
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+const useWrk = hasWrk();
+const load = useWrk ? wrkLoad : fetchLoad;
 const threads = Deno.env.get("MODEL_THREADS");
-const server = await startServer([], threads ? { MODEL_THREADS: threads } : {}, {
-  keepLogs: false,
-});
+const workers = Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS");
+const t0 = performance.now();
+const server = await startServer([], {
+  ...(threads ? { MODEL_THREADS: threads } : {}),
+  ...(workers ? { SAGEMAKER_MODEL_SERVER_WORKERS: workers } : {}),
+}, { keepLogs: false });
 const coldMs = performance.now() - t0;
-const url = server.url;
 try {
+  await load(server.url, one, 4, 1); // warm-up
   const status = await Deno.readTextFile(`/proc/${server.process.pid}/status`);
-  const rss = status.match(/VmRSS:\s+(\d+)/)?.[1];
-  await serial(url, one, 300); // warm-up
-  const s = await serial(url, one, 2000);
-  const c16 = await concurrent(url, one, 16, 3);
-  const b100 = await concurrent(url, batch(100), 4, 3);
-  const b1000 = await concurrent(url, batch(1000), 4, 3);
+  const rss = Number(status.match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
+  const serial = await load(server.url, one, 1, 3);
+  const c16 = await load(server.url, one, 16, 3);
+  const b100 = await load(server.url, batch(100), 4, 3);
+  const b1000 = await load(server.url, batch(1000), 4, 3);
   const f = (x: number) => x.toFixed(3);
+  console.log(
+    `load generator: ${
+      useWrk ? "wrk" : "fetch in the benchmark process (install wrk for better figures)"
+    }`,
+  );
   console.log(`cold start to first /ping 200: ${coldMs.toFixed(0)} ms (deno run, loopback)`);
-  console.log(`RSS after load: ${(Number(rss) / 1024).toFixed(1)} MB`);
-  console.log(`1 record, serial: p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms`);
+  console.log(`RSS after load and warm-up: ${rss.toFixed(1)} MB`);
+  console.log(`1 record, serial: p50 ${f(serial.p50)} ms, p99 ${f(serial.p99)} ms`);
   console.log(
     `1 record, 16 connections: ${c16.rps.toFixed(0)} req/s, p50 ${f(c16.p50)} ms, p99 ${
       f(c16.p99)

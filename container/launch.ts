@@ -34,6 +34,7 @@ export async function startServer(
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      "--unstable-net", // Deno.serve's reusePort, for the serving workers
       "--allow-read",
       "--allow-env",
       "--allow-net",

@@ -7,10 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { OnnxModel } from "../src/inference/model.ts";
-import { encodeInputs } from "../src/codec/inputs.ts";
-import { columnsFromRecords } from "../src/codec/columns.ts";
-import { createHandler, type ModelSlot } from "./app.ts";
+import { log, startUnit } from "./serve.ts";
 
 const USAGE = `
 deno task serve [--port N] [--host H] [--model FILE]
@@ -24,11 +21,10 @@ GET /execution-parameters.
                 /opt/ml/model or MODEL_DIR, else models/titanic.onnx)
 
 Environment: SAGEMAKER_BIND_TO_PORT, SAGEMAKER_MAX_PAYLOAD_IN_MB (default 6),
-MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (Batch Transform concurrency),
-MODEL_THREADS (onnxruntime threads per prediction; default: the number of CPUs).
+MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
+with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
+(onnxruntime threads per prediction; default: CPUs / workers).
 `;
-
-const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
 
 function die(message: string): never {
   log({ level: "fatal", message });
@@ -78,21 +74,42 @@ const port = Number(values.port ?? Deno.env.get("SAGEMAKER_BIND_TO_PORT") ?? 808
 if (!Number.isInteger(port) || port < 0 || port > 65535) die(`invalid port ${values.port}`);
 const maxPayloadMb = Number(Deno.env.get("SAGEMAKER_MAX_PAYLOAD_IN_MB") ?? 6);
 if (!(maxPayloadMb > 0)) die(`invalid SAGEMAKER_MAX_PAYLOAD_IN_MB`);
+const cpus = navigator.hardwareConcurrency || 1;
+const workers = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) || cpus;
+if (!(Number.isInteger(workers) && workers >= 1)) die("invalid SAGEMAKER_MODEL_SERVER_WORKERS");
+// onnxruntime runs block their thread: split the cores between the serving units.
+const threads = Number(Deno.env.get("MODEL_THREADS")) || Math.max(1, Math.floor(cpus / workers));
+const modelPath = await findModel(values.model as string | undefined);
 
-const started = performance.now();
-const slot: ModelSlot = {};
-const server = Deno.serve(
-  {
-    hostname: (values.host as string | undefined) ?? "0.0.0.0",
-    port,
-    onListen: ({ hostname, port }) => log({ level: "info", message: "listening", hostname, port }),
-  },
-  createHandler(slot, {
-    maxPayloadBytes: Math.floor(maxPayloadMb * 1024 * 1024),
-    maxConcurrentTransforms: Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS") ?? 1) || 1,
-    log,
-  }),
-);
+const base = {
+  hostname: (values.host as string | undefined) ?? "0.0.0.0",
+  reusePort: workers > 1,
+  modelPath,
+  threads,
+  maxPayloadBytes: Math.floor(maxPayloadMb * 1024 * 1024),
+  maxConcurrentTransforms: workers,
+};
+// The main thread serves too; it binds first, so that a port of 0 becomes a real one the
+// workers share.
+const main = startUnit({ ...base, port, worker: 0 });
+const extra = Array.from({ length: workers - 1 }, (_, i) => {
+  const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  const stopped = new Promise<void>((resolve) => {
+    worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
+      if (event.data.type === "fatal") die(`cannot serve ${modelPath}: ${event.data.message}`);
+      if (event.data.type === "stopped") resolve();
+    };
+  });
+  worker.onerror = (event) => {
+    event.preventDefault();
+    die(`serving worker ${i + 1} failed: ${event.message}`);
+  };
+  worker.postMessage({
+    type: "start",
+    config: { ...base, port: (main.server.addr as Deno.NetAddr).port, worker: i + 1 },
+  });
+  return { worker, stopped };
+});
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -100,34 +117,16 @@ const stop = async (signal: string) => {
   stopping = true;
   log({ level: "info", message: "shutting down: finishing in-flight requests", signal });
   setTimeout(() => die("shutdown took longer than 20 s"), 20_000);
-  await server.shutdown();
+  for (const { worker } of extra) worker.postMessage({ type: "stop" });
+  await Promise.all([main.server.shutdown(), ...extra.map((w) => w.stopped)]);
   log({ level: "info", message: "stopped" });
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
 Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 
-const modelPath = await findModel(values.model as string | undefined);
 try {
-  // onnxruntime runs block the event loop; splitting each run over the cores is what makes
-  // large batches fast (small ones stay on one thread inside onnxruntime).
-  const threads = Number(Deno.env.get("MODEL_THREADS")) || navigator.hardwareConcurrency || 1;
-  const model = await OnnxModel.load(modelPath, undefined, { intraOpThreads: threads });
-  // Warm-up: one real prediction before /ping may say 200.
-  const warm = await model.predict(
-    encodeInputs(columnsFromRecords([{ Pclass: 3, Sex: "male" }]), model.inputNames),
-  );
-  if (warm.labels.length !== 1) throw new Error("warm-up prediction returned nothing");
-  slot.model = model;
-  log({
-    level: "info",
-    message: "model loaded",
-    model: modelPath,
-    preset: model.card.preset,
-    sha256: model.sha256,
-    threads,
-    load_ms: Math.round(performance.now() - started),
-  });
+  await main.ready;
 } catch (err) {
   die(`cannot serve ${modelPath}: ${(err as Error).message}`);
 }

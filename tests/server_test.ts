@@ -43,7 +43,7 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
       assert.equal((await wrong.json()).error, "method_not_allowed");
       const params = await fetch(`${server.url}/execution-parameters`);
       assert.deepEqual(await params.json(), {
-        MaxConcurrentTransforms: 1,
+        MaxConcurrentTransforms: navigator.hardwareConcurrency, // one serving unit per CPU
         BatchStrategy: "MULTI_RECORD",
         MaxPayloadInMB: 6,
       });

@@ -8,7 +8,7 @@ import { OneHotEncoder } from "../pipeline/onehot.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { reliability } from "./calibration.ts";
 import { crossValidatedImportance, permutationImportance } from "./importance.ts";
-import { runSearch } from "./search.ts";
+import { choose, runSearch } from "./search.ts";
 
 Deno.test("reliability: bins, observed rates and calibration error", () => {
   const y = [0, 0, 1, 1, 1, 0];
@@ -68,4 +68,24 @@ Deno.test("search: ranks candidates by CV accuracy", () => {
   const results = runSearch([weak, strong], columns, y, { folds: 3, repeats: 1 });
   assert.deepEqual(results.map((r) => r.candidate.params), [{ weak: false }, { weak: true }]);
   assert.ok(results[0].report.accuracy.mean > 0.95);
+});
+
+Deno.test("search: the choice is the cheapest candidate within the tolerance of the best", () => {
+  const result = (params: Record<string, unknown>, accuracy: number) => ({
+    candidate: {
+      learner: "forest" as const,
+      features: "x",
+      params,
+      build: () => undefined as never,
+    },
+    report: { accuracy: { mean: accuracy, std: 0 } } as never,
+    seconds: 0,
+  });
+  const results = [
+    result({ nEstimators: 200, maxDepth: 8 }, 0.8474),
+    result({ nEstimators: 100, maxDepth: 8 }, 0.8469),
+    result({ nEstimators: 100, maxDepth: 6 }, 0.8400),
+  ];
+  assert.deepEqual(choose(results).candidate.params, { nEstimators: 100, maxDepth: 8 });
+  assert.deepEqual(choose(results, 0).candidate.params, { nEstimators: 200, maxDepth: 8 });
 });

@@ -47,7 +47,7 @@ function candidate(
 /** The default search space: a forest grid and a boosting grid on one feature set. */
 export function searchSpace(features = "engineered"): Candidate[] {
   const forests = grid({
-    nEstimators: [200],
+    nEstimators: [100, 200],
     maxDepth: [6, 8, null],
     minSamplesLeaf: [1, 3],
     maxFeatures: ["sqrt", 0.5],
@@ -95,4 +95,24 @@ export function runSearch(
     b.report.accuracy.mean - a.report.accuracy.mean ||
     a.report.logLoss.mean - b.report.logLoss.mean
   );
+}
+
+/** A rough inference cost of a candidate: trees times depth (unlimited depth counts as 16). */
+export function inferenceCost(candidate: Candidate): number {
+  const trees = Number(candidate.params.nEstimators ?? 100);
+  const depth = candidate.params.maxDepth == null ? 16 : Number(candidate.params.maxDepth);
+  return trees * depth;
+}
+
+/**
+ * The parsimonious choice: among the results within `tolerance` (accuracy, e.g. 0.001 = 0.1
+ * point) of the best, the cheapest to run; ties go to the more accurate.
+ */
+export function choose(results: readonly SearchResult[], tolerance = 0.001): SearchResult {
+  const best = Math.max(...results.map((r) => r.report.accuracy.mean));
+  const close = results.filter((r) => r.report.accuracy.mean >= best - tolerance);
+  return close.sort((a, b) =>
+    inferenceCost(a.candidate) - inferenceCost(b.candidate) ||
+    b.report.accuracy.mean - a.report.accuracy.mean
+  )[0];
 }

@@ -37,7 +37,7 @@ const forest: Preset = {
     new Pipeline(
       FEATURE_SETS.engineered.steps(),
       new RandomForestClassifier({
-        nEstimators: 200,
+        nEstimators: 100,
         maxDepth: 8,
         minSamplesLeaf: 1,
         maxFeatures: "sqrt",

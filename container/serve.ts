@@ -1,0 +1,69 @@
+/**
+ * One serving unit: an HTTP listener with the SageMaker handlers and its own onnxruntime
+ * session. The main process runs one; with several workers each Worker runs another on the
+ * same port (SO_REUSEPORT), so that request parsing and inference use every core.
+ * @module
+ */
+
+import { columnsFromRecords } from "../src/codec/columns.ts";
+import { encodeInputs } from "../src/codec/inputs.ts";
+import { OnnxModel } from "../src/inference/model.ts";
+import { createHandler, type ModelSlot } from "./app.ts";
+
+export interface UnitConfig {
+  hostname: string;
+  port: number;
+  reusePort: boolean;
+  modelPath: string;
+  /** onnxruntime threads per prediction. */
+  threads: number;
+  maxPayloadBytes: number;
+  maxConcurrentTransforms: number;
+  /** 0 for the main thread, 1.. for workers. */
+  worker: number;
+}
+
+export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+
+/** Starts listening at once (/ping says 503) and loads the model; `ready` settles after warm-up. */
+export function startUnit(config: UnitConfig): { server: Deno.HttpServer; ready: Promise<void> } {
+  const started = performance.now();
+  const slot: ModelSlot = {};
+  const server = Deno.serve(
+    {
+      hostname: config.hostname,
+      port: config.port,
+      reusePort: config.reusePort,
+      onListen: ({ hostname, port }) => {
+        if (config.worker === 0) log({ level: "info", message: "listening", hostname, port });
+      },
+    },
+    createHandler(slot, {
+      maxPayloadBytes: config.maxPayloadBytes,
+      maxConcurrentTransforms: config.maxConcurrentTransforms,
+      log,
+    }),
+  );
+  const ready = (async () => {
+    const model = await OnnxModel.load(config.modelPath, undefined, {
+      intraOpThreads: config.threads,
+    });
+    // Warm-up: one real prediction before /ping may say 200.
+    const warm = await model.predict(
+      encodeInputs(columnsFromRecords([{ Pclass: 3, Sex: "male" }]), model.inputNames),
+    );
+    if (warm.labels.length !== 1) throw new Error("warm-up prediction returned nothing");
+    slot.model = model;
+    log({
+      level: "info",
+      message: "model loaded",
+      worker: config.worker,
+      model: config.modelPath,
+      preset: model.card.preset,
+      sha256: model.sha256,
+      threads: config.threads,
+      load_ms: Math.round(performance.now() - started),
+    });
+  })();
+  return { server, ready };
+}
