@@ -28,6 +28,24 @@ function emptyColumns(length: number): {
   return { length, numbers, strings };
 }
 
+/** Parses record `i`, reading each field's raw value with `get`; errors name the record. */
+function parseRecord(
+  columns: ReturnType<typeof emptyColumns>,
+  i: number,
+  get: (field: string) => unknown,
+): void {
+  try {
+    for (const field of PASSENGER_FIELDS) {
+      const value = get(field.name);
+      if (field.kind === "string") columns.strings[field.name][i] = parseString(field, value);
+      else columns.numbers[field.name][i] = parseNumber(field, value);
+    }
+  } catch (err) {
+    if (err instanceof FieldError) throw new FieldError(err.field, err.problem, i);
+    throw err;
+  }
+}
+
 /**
  * Builds columns from one object per passenger. Unknown keys are ignored.
  * Throws {@link FieldError} naming the first bad record and field.
@@ -39,16 +57,7 @@ export function columnsFromRecords(records: readonly unknown[]): RawColumns {
       throw new FieldError("(record)", "expected an object with passenger fields", i);
     }
     const object = record as Record<string, unknown>;
-    try {
-      for (const field of PASSENGER_FIELDS) {
-        const value = object[field.name];
-        if (field.kind === "string") columns.strings[field.name][i] = parseString(field, value);
-        else columns.numbers[field.name][i] = parseNumber(field, value);
-      }
-    } catch (err) {
-      if (err instanceof FieldError) throw new FieldError(err.field, err.problem, i);
-      throw err;
-    }
+    parseRecord(columns, i, (name) => object[name]);
   });
   return columns;
 }
@@ -69,17 +78,10 @@ export function columnsFromRows(
     }
   }
   rows.forEach((row, i) => {
-    try {
-      for (const field of PASSENGER_FIELDS) {
-        const at = positions.get(field.name);
-        const value = at === undefined ? undefined : row[at];
-        if (field.kind === "string") columns.strings[field.name][i] = parseString(field, value);
-        else columns.numbers[field.name][i] = parseNumber(field, value);
-      }
-    } catch (err) {
-      if (err instanceof FieldError) throw new FieldError(err.field, err.problem, i);
-      throw err;
-    }
+    parseRecord(columns, i, (name) => {
+      const at = positions.get(name);
+      return at === undefined ? undefined : row[at];
+    });
   });
   return columns;
 }

@@ -13,7 +13,7 @@
 import type { GraphBuilder } from "../onnx/builder.ts";
 import { binaryOutputs, type ExportTree, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
 import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
-import { binMatrix, type BinnedMatrix, type Matrix, splitThreshold } from "./matrix.ts";
+import { binMatrix, type BinnedMatrix, type Matrix, partition, splitThreshold } from "./matrix.ts";
 import { Random } from "./random.ts";
 import { leafOf } from "./tree.ts";
 
@@ -122,15 +122,7 @@ function growRegressionTree(
       }
     }
     if (best.feature < 0) return id;
-    const codes = data.codes[best.feature];
-    let mid = start;
-    for (let s = start; s < end; s++) {
-      const i = samples[s];
-      if (codes[i] <= best.bin) {
-        samples[s] = samples[mid];
-        samples[mid++] = i;
-      }
-    }
+    const mid = partition(samples, start, end, data.codes[best.feature], best.bin);
     const values = data.values[best.feature];
     feature[id] = best.feature;
     threshold[id] = splitThreshold(values[best.bin], values[best.next]);

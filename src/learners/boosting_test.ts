@@ -1,21 +1,8 @@
 import assert from "node:assert/strict";
 import { GradientBoostingClassifier } from "./boosting.ts";
-import { matrix } from "./matrix.ts";
-import { Random } from "./random.ts";
+import { syntheticData } from "./synthetic_test_data.ts";
 
-function data(rows: number, seed: number) {
-  const random = new Random(seed);
-  const a = new Float32Array(rows), b = new Float32Array(rows), noise = new Float32Array(rows);
-  const y = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    a[i] = Math.fround(random.nextFloat() * 10);
-    b[i] = Math.fround(random.nextFloat() * 10);
-    noise[i] = Math.fround(random.nextFloat());
-    y[i] = a[i] * b[i] > 25 ? 1 : 0;
-    if (random.nextFloat() < 0.05) y[i] ^= 1;
-  }
-  return { x: matrix([a, b, noise], ["a", "b", "noise"]), y };
-}
+const data = (rows: number, seed: number) => syntheticData(rows, seed, (a, b) => a * b > 25);
 
 const logLoss = (y: Uint8Array, p: Float32Array) =>
   -y.reduce((s, v, i) => s + (v ? Math.log(p[i]) : Math.log(1 - p[i])), 0) / y.length;

@@ -4,20 +4,9 @@ import { matrix, splitThreshold } from "./matrix.ts";
 import { Random } from "./random.ts";
 import { featuresPerSplit, growTree } from "./tree.ts";
 import { binMatrix } from "./matrix.ts";
+import { syntheticData } from "./synthetic_test_data.ts";
 
-function noisyData(rows: number, seed: number) {
-  const random = new Random(seed);
-  const a = new Float32Array(rows), b = new Float32Array(rows), noise = new Float32Array(rows);
-  const y = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    a[i] = Math.fround(random.nextFloat() * 10);
-    b[i] = Math.fround(random.nextFloat() * 10);
-    noise[i] = Math.fround(random.nextFloat());
-    y[i] = a[i] + b[i] > 10 ? 1 : 0;
-    if (random.nextFloat() < 0.05) y[i] ^= 1;
-  }
-  return { x: matrix([a, b, noise], ["a", "b", "noise"]), y };
-}
+const noisyData = (rows: number, seed: number) => syntheticData(rows, seed);
 
 function depthOf(tree: { left: Int32Array; right: Int32Array }, node = 0): number {
   return tree.left[node] < 0

@@ -57,3 +57,25 @@ export function splitThreshold(lo: number, hi: number): number {
   const mid = Math.fround(lo / 2 + hi / 2);
   return mid >= lo && mid < hi ? mid : lo;
 }
+
+/**
+ * Reorders samples[start, end) so that rows whose code in `codes` is <= `bin` come first;
+ * returns where the right part starts.
+ */
+export function partition(
+  samples: Int32Array,
+  start: number,
+  end: number,
+  codes: Uint16Array,
+  bin: number,
+): number {
+  let mid = start;
+  for (let s = start; s < end; s++) {
+    const i = samples[s];
+    if (codes[i] <= bin) {
+      samples[s] = samples[mid];
+      samples[mid++] = i;
+    }
+  }
+  return mid;
+}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type BinnedMatrix, splitThreshold } from "./matrix.ts";
+import { type BinnedMatrix, partition, splitThreshold } from "./matrix.ts";
 import type { Random } from "./random.ts";
 
 /** How many features to try per split (scikit-learn's `max_features`). */
@@ -173,16 +173,7 @@ export function growTree(
     if (depth >= maxDepth || n < minSplit || w0 === 0 || w1 === 0) return id;
     const split = bestSplit(start, end, w0, w1);
     if (!split) return id;
-    // Partition samples[start, end) so that the left child comes first.
-    const codes = data.codes[split.feature];
-    let mid = start;
-    for (let s = start; s < end; s++) {
-      const i = samples[s];
-      if (codes[i] <= split.bin) {
-        samples[s] = samples[mid];
-        samples[mid++] = i;
-      }
-    }
+    const mid = partition(samples, start, end, data.codes[split.feature], split.bin);
     feature[id] = split.feature;
     threshold[id] = split.threshold;
     left[id] = build(start, mid, depth + 1);
