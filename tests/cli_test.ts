@@ -88,14 +88,29 @@ Deno.test("cli: predict writes the Kaggle submission format, with --proba a prob
   });
 });
 
-Deno.test("cli: evaluate prints the k-fold report", async () => {
-  const { code, stdout, stderr } = await task("evaluate", "--preset", "seed", "--folds", "3");
+Deno.test("cli: evaluate prints the k-fold report and can write it as JSON", async () => {
+  const output = await Deno.makeTempFile({ suffix: ".json" });
+  const { code, stdout, stderr } = await task(
+    "evaluate",
+    "--preset",
+    "seed",
+    "--folds",
+    "3",
+    "--output",
+    output,
+  );
+  const written = JSON.parse(await Deno.readTextFile(output));
+  await Deno.remove(output);
+  assert.equal(written.folds, 3);
+  assert.deepEqual(written.presets.map((p: { preset: string }) => p.preset), ["seed"]);
+  assert.ok(written.presets[0].onnxBytes > 0 && written.presets[0].microsecondsPerRow > 0);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /preset seed: 3-fold stratified CV x 1, seed 42/);
   assert.match(stdout, /accuracy\s+\d+\.\d\d % \+- \d+\.\d\d/);
   assert.match(stdout, /ROC AUC\s+0\.\d{4}/);
   assert.match(stdout, /log loss/);
   assert.match(stdout, /survived\s+\d+\s+\d+/);
+  assert.match(stdout, /model\s+\d+ KiB ONNX, [\d.]+ µs per row/);
 });
 
 Deno.test("cli: train writes a model and card where asked", async () => {

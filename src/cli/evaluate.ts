@@ -14,6 +14,7 @@ import { DEFAULT_SEED, preset, PRESETS } from "../pipeline/presets.ts";
 import { loadDataset } from "../train.ts";
 import { intOption, parseCli, runMain, stringOption } from "./args.ts";
 import type { TitanicData } from "../data/load.ts";
+import { writeFileAtomic } from "../util/fs.ts";
 
 const USAGE = `
 deno task evaluate [options]
@@ -30,6 +31,7 @@ Options:
   --seed N        seed of the folds and the model (default: ${DEFAULT_SEED})
   --details       also a reliability diagram (out-of-fold) and permutation importance of
                   every input (on held-out folds)
+  --output FILE   also write the figures as JSON (written atomically), e.g. for notebook 03
   -h, --help      show this help
 `;
 
@@ -84,6 +86,7 @@ await runMain(async () => {
     repeats: { type: "string" },
     seed: { type: "string" },
     details: { type: "boolean" },
+    output: { type: "string" },
   }, USAGE);
   const chosen = stringOption(values.preset) ?? "default";
   const names = chosen === "all" ? Object.keys(PRESETS) : [preset(chosen).name];
@@ -93,6 +96,7 @@ await runMain(async () => {
   const { train } = await loadDataset((m) => console.error(m));
   const y = train.labels!;
   const rows: string[] = [];
+  const summary: Record<string, unknown>[] = [];
   for (const name of names) {
     const t0 = performance.now();
     const r = crossValidate(() => PRESETS[name].build(seed), train.columns, y, {
@@ -103,6 +107,15 @@ await runMain(async () => {
     const ms = performance.now() - t0;
     const c = await costs(name, seed, train);
     console.log(report(name, r, ms, c));
+    summary.push({
+      preset: name,
+      accuracy: r.accuracy,
+      rocAuc: r.rocAuc,
+      logLoss: r.logLoss,
+      fitMs: Math.round(c.fitMs),
+      onnxBytes: c.onnxBytes,
+      microsecondsPerRow: Math.round(c.microsPerRow * 100) / 100,
+    });
     rows.push(
       `| ${name} | ${pct(r.accuracy.mean)} ± ${pct(r.accuracy.std)} | ` +
         `${r.rocAuc.mean.toFixed(4)} | ${r.logLoss.mean.toFixed(4)} | ${c.fitMs.toFixed(0)} ms | ` +
@@ -133,6 +146,18 @@ await runMain(async () => {
         );
       }
     }
+  }
+  const output = stringOption(values.output);
+  if (output) {
+    const report = {
+      folds,
+      repeats,
+      seed,
+      machine: `${navigator.hardwareConcurrency} CPUs`,
+      presets: summary,
+    };
+    await writeFileAtomic(output, JSON.stringify(report, null, 2) + "\n");
+    console.error(`wrote ${output}`);
   }
   if (names.length > 1) {
     console.log(
