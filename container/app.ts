@@ -102,9 +102,36 @@ const ROUTES: Record<string, string> = {
   "/execution-parameters": "GET",
 };
 
+/** The request handler, and a way to drain it before the server shuts down. */
+export interface Handler {
+  (req: Request): Promise<Response>;
+  /**
+   * Stops taking requests (new ones get 503) and resolves once every request already
+   * received has been answered. Deno's `shutdown` alone would cut bodies still being read.
+   */
+  drain(): Promise<void>;
+}
+
 /** Builds the request handler. */
-export function createHandler(slot: ModelSlot, options: AppOptions) {
-  return async (req: Request): Promise<Response> => {
+export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+  const handle = async (req: Request): Promise<Response> => {
+    if (draining) {
+      await req.body?.cancel();
+      return json(503, { error: "shutting_down", message: "the server is shutting down" }, {
+        connection: "close",
+      });
+    }
+    inFlight++;
+    try {
+      return await answer(req);
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+  };
+  const answer = async (req: Request): Promise<Response> => {
     const started = performance.now();
     const path = new URL(req.url).pathname;
     let records = 0;
@@ -161,4 +188,12 @@ export function createHandler(slot: ModelSlot, options: AppOptions) {
     });
     return response;
   };
+  return Object.assign(handle, {
+    drain(): Promise<void> {
+      draining = true;
+      return inFlight === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => (drained = resolve));
+    },
+  });
 }

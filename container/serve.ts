@@ -25,10 +25,22 @@ export interface UnitConfig {
 
 export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
 
-/** Starts listening at once (/ping says 503) and loads the model; `ready` settles after warm-up. */
-export function startUnit(config: UnitConfig): { server: Deno.HttpServer; ready: Promise<void> } {
+/** A running unit: `ready` settles after warm-up; `stop` drains, then closes the listener. */
+export interface Unit {
+  server: Deno.HttpServer;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts listening at once (/ping says 503) and loads the model. */
+export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
+  const handler = createHandler(slot, {
+    maxPayloadBytes: config.maxPayloadBytes,
+    maxConcurrentTransforms: config.maxConcurrentTransforms,
+    log,
+  });
   const server = Deno.serve(
     {
       hostname: config.hostname,
@@ -38,11 +50,7 @@ export function startUnit(config: UnitConfig): { server: Deno.HttpServer; ready:
         if (config.worker === 0) log({ level: "info", message: "listening", hostname, port });
       },
     },
-    createHandler(slot, {
-      maxPayloadBytes: config.maxPayloadBytes,
-      maxConcurrentTransforms: config.maxConcurrentTransforms,
-      log,
-    }),
+    handler,
   );
   const ready = (async () => {
     const model = await OnnxModel.load(config.modelPath, undefined, {
@@ -65,5 +73,9 @@ export function startUnit(config: UnitConfig): { server: Deno.HttpServer; ready:
       load_ms: Math.round(performance.now() - started),
     });
   })();
-  return { server, ready };
+  const stop = async () => {
+    await handler.drain();
+    await server.shutdown();
+  };
+  return { server, ready, stop };
 }

@@ -118,7 +118,7 @@ const stop = async (signal: string) => {
   log({ level: "info", message: "shutting down: finishing in-flight requests", signal });
   setTimeout(() => die("shutdown took longer than 20 s"), 20_000);
   for (const { worker } of extra) worker.postMessage({ type: "stop" });
-  await Promise.all([main.server.shutdown(), ...extra.map((w) => w.stopped)]);
+  await Promise.all([main.stop(), ...extra.map((w) => w.stopped)]);
   log({ level: "info", message: "stopped" });
   Deno.exit(0);
 };

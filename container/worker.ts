@@ -13,10 +13,10 @@ self.onmessage = async (
   event: MessageEvent<{ type: "start"; config: UnitConfig } | { type: "stop" }>,
 ) => {
   if (event.data.type !== "start") return;
-  const { server, ready } = startUnit(event.data.config);
+  const { ready, stop } = startUnit(event.data.config);
   self.onmessage = async (next: MessageEvent<{ type: string }>) => {
     if (next.data.type !== "stop") return;
-    await server.shutdown();
+    await stop();
     self.postMessage({ type: "stopped" });
   };
   try {
