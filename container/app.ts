@@ -52,6 +52,15 @@ async function readBody(req: Request, limit: number): Promise<string> {
     throw tooLarge();
   }
   if (!req.body) return "";
+  if (declared > 0) {
+    // Length known and within the limit: one read, no chunk bookkeeping.
+    try {
+      return decodeUtf8(new Uint8Array(await req.arrayBuffer()));
+    } catch (err) {
+      if (err instanceof RequestError) throw err;
+      throw new RequestError(400, "incomplete_body", `the body could not be read: ${err}`);
+    }
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -71,8 +80,14 @@ async function readBody(req: Request, limit: number): Promise<string> {
     bytes.set(c, at);
     at += c.length;
   }
+  return decodeUtf8(bytes);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
   }
