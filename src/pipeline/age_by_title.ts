@@ -7,8 +7,9 @@
  */
 
 import type { ModelInputs } from "../codec/inputs.ts";
-import { type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
+import type { GraphBuilder } from "../onnx/builder.ts";
 import { median } from "./impute.ts";
+import { lookup, lookupOnnx, orFallback, type StringTable, stringTable } from "./lookup.ts";
 import {
   type FeatureBlock,
   numericInput,
@@ -18,9 +19,8 @@ import {
 } from "./transformer.ts";
 
 interface Fitted {
-  titles: string[];
-  medians: number[];
-  overall: number;
+  /** Median age per title with enough known ages; the overall median otherwise. */
+  medians: StringTable;
 }
 
 /** One feature, "Age", imputed by title. */
@@ -39,37 +39,26 @@ export class AgeByTitleImputer implements Transformer {
       if (!byTitle.has(t)) byTitle.set(t, []);
       byTitle.get(t)!.push(ages[r]);
     });
-    const overall = median(ages);
-    const kept = [...byTitle].filter(([, a]) => a.length >= this.minCount)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const kept = [...byTitle].filter(([, a]) => a.length >= this.minCount);
     this.#fitted = {
-      titles: kept.map(([t]) => t),
-      medians: kept.map(([, a]) => Math.fround(median(Float32Array.from(a)))),
-      overall: Math.fround(Number.isNaN(overall) ? 0 : overall),
+      medians: stringTable(
+        kept.map(([t, a]) => [t, median(Float32Array.from(a))]),
+        orFallback(median(ages)),
+      ),
     };
     return this;
   }
 
   transform(data: ModelInputs): FeatureBlock {
     const f = requireFitted(this.#fitted, "AgeByTitleImputer");
-    const lookup = new Map(f.titles.map((t, i) => [t, f.medians[i]]));
-    const titles = stringInput(data, "Title");
-    const age = numericInput(data, "Age").map((a, r) =>
-      Number.isNaN(a) ? lookup.get(titles[r]) ?? f.overall : a
-    );
+    const fill = lookup(f.medians, stringInput(data, "Title"));
+    const age = numericInput(data, "Age").map((a, r) => (Number.isNaN(a) ? fill[r] : a));
     return { names: ["Age"], columns: [age] };
   }
 
   toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string {
     const f = requireFitted(this.#fitted, "AgeByTitleImputer");
-    const fill = g.op("LabelEncoder", [tensors.Title], {
-      domain: ML_DOMAIN,
-      attributes: {
-        keys_strings: { strings: f.titles.length ? f.titles : ["\u0000"] },
-        values_floats: { floats: f.titles.length ? f.medians : [f.overall] },
-        default_float: { float: f.overall },
-      },
-    });
+    const fill = lookupOnnx(g, tensors.Title, f.medians);
     return g.op("Where", [g.op("IsNaN", [tensors.Age]), fill, tensors.Age]);
   }
 
@@ -79,8 +68,8 @@ export class AgeByTitleImputer implements Transformer {
       step: "AgeByTitleImputer",
       inputs: this.inputs,
       minCount: this.minCount,
-      medians: Object.fromEntries(f.titles.map((t, i) => [t, f.medians[i]])),
-      overall: f.overall,
+      medians: Object.fromEntries(f.medians.keys.map((t, i) => [t, f.medians.values[i]])),
+      overall: f.medians.fallback,
     };
   }
 }

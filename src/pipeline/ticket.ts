@@ -10,6 +10,7 @@
 import type { ModelInputs } from "../codec/inputs.ts";
 import { type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
 import { median } from "./impute.ts";
+import { lookup, lookupOnnx, orFallback, type StringTable, stringTable } from "./lookup.ts";
 import {
   type FeatureBlock,
   numericInput,
@@ -19,9 +20,8 @@ import {
 } from "./transformer.ts";
 
 interface Fitted {
-  /** Tickets shared by two or more training passengers, sorted, with their counts. */
-  tickets: string[];
-  sizes: number[];
+  /** Tickets shared by two or more training passengers, with their counts; others: 1. */
+  sizes: StringTable;
   fareFill: number;
 }
 
@@ -35,22 +35,17 @@ export class TicketGroupFeatures implements Transformer {
     for (const t of stringInput(data, "Ticket")) {
       if (t !== "") counts.set(t, (counts.get(t) ?? 0) + 1);
     }
-    const shared = [...counts].filter(([, n]) => n > 1).sort(([a], [b]) => (a < b ? -1 : 1));
-    const fill = median(numericInput(data, "Fare"));
     this.#fitted = {
-      tickets: shared.map(([t]) => t),
-      sizes: shared.map(([, n]) => n),
-      fareFill: Math.fround(Number.isNaN(fill) ? 0 : fill),
+      sizes: stringTable([...counts].filter(([, n]) => n > 1), 1),
+      fareFill: orFallback(median(numericInput(data, "Fare"))),
     };
     return this;
   }
 
   transform(data: ModelInputs): FeatureBlock {
     const f = requireFitted(this.#fitted, "TicketGroupFeatures");
-    const lookup = new Map(f.tickets.map((t, i) => [t, f.sizes[i]]));
-    const tickets = stringInput(data, "Ticket");
+    const size = lookup(f.sizes, stringInput(data, "Ticket"));
     const fares = numericInput(data, "Fare");
-    const size = Float32Array.from(tickets, (t) => lookup.get(t) ?? 1);
     const perPerson = fares.map((fare, r) => {
       const filled = Number.isNaN(fare) ? f.fareFill : fare;
       return Math.fround(filled / size[r]);
@@ -60,14 +55,7 @@ export class TicketGroupFeatures implements Transformer {
 
   toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string {
     const f = requireFitted(this.#fitted, "TicketGroupFeatures");
-    const size = g.op("LabelEncoder", [tensors.Ticket], {
-      domain: ML_DOMAIN,
-      attributes: {
-        keys_strings: { strings: f.tickets.length ? f.tickets : ["\u0000"] },
-        values_floats: { floats: f.tickets.length ? f.sizes : [1] },
-        default_float: { float: 1 },
-      },
-    });
+    const size = lookupOnnx(g, tensors.Ticket, f.sizes);
     const fare = g.op("Imputer", [tensors.Fare], {
       domain: ML_DOMAIN,
       attributes: {
@@ -85,7 +73,7 @@ export class TicketGroupFeatures implements Transformer {
       step: "TicketGroupFeatures",
       inputs: this.inputs,
       outputs: ["TicketGroupSize", "FarePerPerson"],
-      sharedTickets: f.tickets.length,
+      sharedTickets: f.sizes.keys.length,
       fareFill: f.fareFill,
     };
   }
