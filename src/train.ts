@@ -12,7 +12,7 @@ import { loadTitanicCsv, type TitanicData } from "./data/load.ts";
 import { crossValidate, type CvReport } from "./eval/cv.ts";
 import { accuracy } from "./eval/metrics.ts";
 import type { CardInput, ModelCard } from "./inference/card.ts";
-import { IR_VERSION, ML_OPSET, OPSET } from "./onnx/builder.ts";
+import { IR_VERSION, opsetsOf } from "./onnx/builder.ts";
 import { OneHotEncoder } from "./pipeline/onehot.ts";
 import { type Pipeline, PRODUCER } from "./pipeline/pipeline.ts";
 import { preset as findPreset } from "./pipeline/presets.ts";
@@ -156,7 +156,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       sha256: await sha256Hex(onnx),
       bytes: onnx.length,
       irVersion: IR_VERSION,
-      opsets: { "ai.onnx": OPSET, "ai.onnx.ml": ML_OPSET },
+      opsets: opsetsOf(onnx),
     },
   };
   await writeFileAtomic(onnxPath, onnx);

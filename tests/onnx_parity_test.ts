@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { columnsFromRecords } from "../src/codec/columns.ts";
+import { FIELD_BY_NAME } from "../src/codec/schema.ts";
 import { encodeInputs, type ModelInputs } from "../src/codec/inputs.ts";
 import { createSession, runSession } from "../src/inference/model.ts";
 import type { Pipeline } from "../src/pipeline/pipeline.ts";
@@ -62,8 +63,8 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Parch: NaN,
       Fare: NaN,
       Embarked: "",
-      Title: "",
-      Deck: "",
+      Name: "",
+      Cabin: "",
     },
     {
       Pclass: 4,
@@ -73,8 +74,8 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Parch: -3,
       Fare: -10,
       Embarked: "X",
-      Title: "Captain",
-      Deck: "Z",
+      Name: "Doe, Captain. John, of the Ship. Senior",
+      Cabin: "z99",
     },
     {
       Pclass: 1,
@@ -84,8 +85,8 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Parch: 1e9,
       Fare: 3.4e38,
       Embarked: "C",
-      Title: "Mrs",
-      Deck: "T",
+      Name: "Émile, Mlle. Zoé (née Ünïcode)",
+      Cabin: "T",
     },
     {
       Pclass: 3,
@@ -95,8 +96,8 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Parch: 0,
       Fare: 0,
       Embarked: "Q",
-      Title: "Mr",
-      Deck: "G",
+      Name: "Weird,   Mr.   Spaces, Jr.",
+      Cabin: "123 G5",
     },
     ...[0, 18, 35, 60, 100, 0.42, 18.5, 100.5].map((age) => ({
       Pclass: 2,
@@ -106,8 +107,8 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Parch: 1,
       Fare: 13,
       Embarked: "S",
-      Title: "Master",
-      Deck: "",
+      Name: "Boy, Master. Tom",
+      Cabin: "",
     })),
   ];
   // Missing, unknown, shared by 7 training passengers, shared by 1, and a plain one.
@@ -136,7 +137,7 @@ for (const name of Object.keys(PRESETS)) {
     await assertParity(pipeline, bytes, edgeInputs(names), "edge rows");
     // Ages on the bin edges land in the right-closed bin, as pandas.cut puts them.
     if (name === "seed") {
-      const block = pipeline.steps[4].transform(edgeInputs(names));
+      const block = pipeline.transformers[4].transform(edgeInputs(names));
       const groupOf = (row: number) => block.columns.findIndex((c) => c[row] === 1);
       assert.deepEqual([4, 5, 6, 7, 8, 9, 10, 11].map(groupOf), [4, 0, 1, 2, 3, 0, 1, 4]);
       assert.equal(groupOf(0), 4); // missing age
@@ -151,9 +152,15 @@ Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label and pro
   pipeline.fit(encodeInputs(train.columns, pipeline.inputs()), train.labels!);
   const session = await createSession(pipeline.toOnnx());
   assert.deepEqual([...session.inputNames], pipeline.inputs());
+  // Raw passenger fields only: the title and the deck are derived inside the graph.
+  assert.deepEqual(pipeline.inputs().filter((n) => !FIELD_BY_NAME.has(n)), []);
+  assert.ok(pipeline.inputs().includes("Name"));
   assert.deepEqual([...session.outputNames].sort(), ["label", "probabilities"]);
   const none = await runSession(session, encodeInputs(columnsFromRecords([]), pipeline.inputs()));
   assert.equal(none.labels.length, 0);
-  const partial = encodeInputs(columnsFromRecords([{ Pclass: 1, Sex: "male" }]), ["Sex"]);
+  const partial = encodeInputs(
+    columnsFromRecords([{ Pclass: 1, Sex: "male" }]),
+    pipeline.inputs().filter((n) => n !== "Pclass"),
+  );
   await assert.rejects(runSession(session, partial), /missing model input "Pclass"/);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { columnsFromRecords, columnsFromRows } from "./columns.ts";
-import { deckOf, encodeInputs, titleOf } from "./inputs.ts";
+import { encodeInputs } from "./inputs.ts";
 import { FIELD_BY_NAME } from "./schema.ts";
 import { FieldError, parseNumber, parseString } from "./values.ts";
 
@@ -57,20 +57,22 @@ Deno.test("rows: any column order, unknown columns ignored, required columns enf
   assert.throws(() => columnsFromRows(["Sex"], [["male"]]), /"Pclass": is a required column/);
 });
 
-Deno.test("derived inputs: title and deck", () => {
-  assert.equal(titleOf("Braund, Mr. Owen Harris"), "Mr");
-  assert.equal(titleOf("Rothes, the Countess. of (Lucy Noel Martha Dyer-Edwards)"), "the Countess");
-  assert.equal(titleOf("Aubart, Mme. Leontine Pauline"), "Mrs");
-  assert.equal(titleOf("Reynaldo, Ms. Encarnacion"), "Miss");
-  assert.equal(titleOf(""), "");
-  assert.equal(deckOf("C85"), "C");
-  assert.equal(deckOf("F G73"), "F");
-  assert.equal(deckOf(""), "");
+Deno.test("model inputs: numbers as float32 with NaN, strings with empty for missing", () => {
   const inputs = encodeInputs(
-    columnsFromRecords([{ Pclass: 1, Sex: "male", Name: "Smith, Dr. John", Cabin: "b5" }]),
-    ["Title", "Deck", "Age"],
+    columnsFromRecords([{ Pclass: 1, Sex: "male", Name: "Smith, Dr. John", Age: 40.5 }, {
+      Pclass: 3,
+      Sex: "female",
+    }]),
+    ["Name", "Cabin", "Age", "Pclass"],
   );
-  assert.deepEqual(inputs.Title, ["Dr"]);
-  assert.deepEqual(inputs.Deck, ["B"]);
-  assert.ok(inputs.Age instanceof Float32Array && Number.isNaN(inputs.Age[0]));
+  assert.deepEqual(inputs.Name, ["Smith, Dr. John", ""]);
+  assert.deepEqual(inputs.Cabin, ["", ""]);
+  assert.ok(
+    inputs.Age instanceof Float32Array && inputs.Age[0] === 40.5 && Number.isNaN(inputs.Age[1]),
+  );
+  assert.deepEqual(Array.from(inputs.Pclass as Float32Array), [1, 3]);
+  assert.throws(
+    () => encodeInputs(columnsFromRecords([]), ["Title"]),
+    /unknown model input "Title"/,
+  );
 });

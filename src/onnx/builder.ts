@@ -16,6 +16,9 @@ export const IR_VERSION = 8;
 export const OPSET = 17;
 export const ML_OPSET = 3;
 export const ML_DOMAIN = "ai.onnx.ml";
+/** onnxruntime's contrib operators (Tokenizer); onnx.checker skips domains it has no schema for. */
+export const MS_DOMAIN = "com.microsoft";
+export const MS_OPSET = 1;
 
 /** Element types the project's graphs use. */
 export type ElementType = "float32" | "int64" | "string" | "bool";
@@ -89,7 +92,7 @@ export class GraphBuilder {
   #inputs: ReturnType<typeof valueInfo>[] = [];
   #outputs: ReturnType<typeof valueInfo>[] = [];
   #used = new Set<string>();
-  #usesMl = false;
+  #domains = new Map<string, number>();
 
   constructor(readonly name: string) {}
 
@@ -142,10 +145,23 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A string constant. */
+  strings(prefix: string, values: readonly string[], dims: readonly number[] = [values.length]) {
+    const name = this.fresh(prefix);
+    this.#initializers.push({
+      name,
+      dataType: ElemType.STRING,
+      dims: [...dims],
+      stringData: values.map((v) => utf8.encode(v)),
+    });
+    return name;
+  }
+
   /** Adds a node and returns its output names. */
   node(opType: string, inputs: readonly string[], options: NodeOptions = {}): string[] {
     const domain = options.domain ?? "";
-    if (domain === ML_DOMAIN) this.#usesMl = true;
+    if (domain === ML_DOMAIN) this.#domains.set(ML_DOMAIN, ML_OPSET);
+    if (domain === MS_DOMAIN) this.#domains.set(MS_DOMAIN, MS_OPSET);
     const outputs = options.outputNames
       ? options.outputNames.map((n) => this.#claim(n))
       : Array.from({ length: options.outputs ?? 1 }, () => this.fresh(opType.toLowerCase()));
@@ -168,7 +184,9 @@ export class GraphBuilder {
   /** Encodes the model. */
   encode(meta: ModelMetadata): Uint8Array {
     const opsetImport = [{ domain: "", version: OPSET }];
-    if (this.#usesMl) opsetImport.push({ domain: ML_DOMAIN, version: ML_OPSET });
+    for (const [domain, version] of [...this.#domains].sort()) {
+      opsetImport.push({ domain, version });
+    }
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       opsetImport,
@@ -186,4 +204,12 @@ export class GraphBuilder {
     });
     return onnx.ModelProto.encode(model).finish();
   }
+}
+
+/** The operator sets a model imports, by domain ("ai.onnx" for the default one). */
+export function opsetsOf(bytes: Uint8Array): Record<string, number> {
+  const model = onnx.ModelProto.decode(bytes);
+  return Object.fromEntries(
+    model.opsetImport.map((o) => [o.domain || "ai.onnx", Number(o.version)]),
+  );
 }

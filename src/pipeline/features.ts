@@ -9,14 +9,15 @@ import { FamilyFeatures } from "./family.ts";
 import { NumericImputer } from "./impute.ts";
 import { OneHotEncoder } from "./onehot.ts";
 import { TicketGroupFeatures } from "./ticket.ts";
-import type { Transformer } from "./transformer.ts";
+import { DeckFromCabin, TitleFromName } from "./derive.ts";
+import type { Step } from "./pipeline.ts";
 
 /** Age groups of the original notebook: right-closed (0,18], (18,35], (35,60], (60,100]. */
 export const AGE_EDGES = [0, 18, 35, 60, 100];
 export const AGE_LABELS = ["Child", "Young Adult", "Adult", "Senior"];
 
 export const FEATURE_SETS: Readonly<
-  Record<string, { description: string; steps: () => Transformer[] }>
+  Record<string, { description: string; steps: () => Step[] }>
 > = {
   original: {
     description: "Pclass, Sex, Age, SibSp, Parch, Fare, Embarked; age groups; one-hot",
@@ -31,6 +32,8 @@ export const FEATURE_SETS: Readonly<
   basic: {
     description: "Pclass, Age, Fare, Sex, title, family size and alone, deck, Embarked",
     steps: () => [
+      new TitleFromName(),
+      new DeckFromCabin(),
       new NumericImputer(["Pclass", "Age", "Fare"], "median"),
       new OneHotEncoder("Sex"),
       new OneHotEncoder("Title", { minFrequency: 10 }),
@@ -43,6 +46,7 @@ export const FEATURE_SETS: Readonly<
     description: "Pclass, Fare, age imputed by title, Sex, title, family size and alone, " +
       "ticket group size, fare per person",
     steps: () => [
+      new TitleFromName(),
       new NumericImputer(["Pclass", "Fare"], "median"),
       new AgeByTitleImputer(),
       new OneHotEncoder("Sex"),
@@ -55,6 +59,7 @@ export const FEATURE_SETS: Readonly<
     description: "engineered plus deck and port of embarkation",
     steps: () => [
       ...FEATURE_SETS.engineered.steps(),
+      new DeckFromCabin(),
       new OneHotEncoder("Deck", { minFrequency: 10 }),
       new OneHotEncoder("Embarked", { imputeMostFrequent: true }),
     ],

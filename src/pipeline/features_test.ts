@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AgeByTitleImputer } from "./age_by_title.ts";
+import { DeckFromCabin, titleFromMatch, TitleFromName } from "./derive.ts";
 import { TicketGroupFeatures } from "./ticket.ts";
 
 Deno.test("ticket groups: sizes from training, 1 for unseen or missing; fare per person", () => {
@@ -25,4 +26,33 @@ Deno.test("age by title: per-title medians with enough ages, overall otherwise",
   const out = step.transform({ Title: titles, Age: ages });
   assert.deepEqual(Array.from(out.columns[0]), [2, 4, 6, 30, 40, 50, 45, 4, 30, 30]);
   assert.deepEqual(step.describe().medians, { Master: 4, Mr: 40 });
+});
+
+Deno.test("title from the name: training forms map to titles, anything else to empty", () => {
+  const names = [
+    "Braund, Mr. Owen Harris",
+    "Rothes, the Countess. of (Lucy Noel Martha Dyer-Edwards)",
+    "Aubart, Mme. Leontine Pauline",
+    "Reynaldo, Ms. Encarnacion",
+    "Smith, Mr. John",
+  ];
+  const step = new TitleFromName().fit({ Name: names });
+  assert.deepEqual(step.derive({ Name: names }), ["Mr", "the Countess", "Mrs", "Miss", "Mr"]);
+  assert.deepEqual(
+    step.derive({ Name: ["", "No title here", "Doe, Captain. John", "Odd,  Mr. Spacing"] }),
+    ["", "", "", ""],
+  );
+  assert.equal(titleFromMatch(", Mlle."), "Miss");
+  assert.deepEqual(step.describe().titles, ["Miss", "Mr", "Mrs", "the Countess"]);
+});
+
+Deno.test("deck from the cabin: first letter, upper-cased", () => {
+  const step = new DeckFromCabin().fit({ Cabin: [] });
+  assert.deepEqual(step.derive({ Cabin: ["C85", "F G73", "", "b5", "123"] }), [
+    "C",
+    "F",
+    "",
+    "B",
+    "",
+  ]);
 });

@@ -9,15 +9,9 @@
  * @module
  */
 
-import { inputSpec, type ModelInputs } from "../codec/inputs.ts";
+import type { ModelInputs } from "../codec/inputs.ts";
 import { type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
-import {
-  type FeatureBlock,
-  numericInput,
-  requireFitted,
-  stringInput,
-  type Transformer,
-} from "./transformer.ts";
+import { type FeatureBlock, numericInput, requireFitted, type Transformer } from "./transformer.ts";
 
 export interface OneHotOptions {
   /** Replace missing values ("" or NaN) by the most frequent value before encoding. */
@@ -34,6 +28,8 @@ interface Fitted {
   names: string[];
   /** Column for values not in keys, or -1 (all zeros). */
   unknownColumn: number;
+  /** Whether the input is a string column (else float32). */
+  strings: boolean;
   /** Value that replaces a missing one, when imputing. */
   fill?: string | number;
 }
@@ -56,21 +52,19 @@ export class OneHotEncoder implements Transformer {
 
   constructor(readonly input: string, readonly options: OneHotOptions = {}) {
     this.inputs = [input];
-    if (
-      inputSpec(input).type !== "string" && (options.imputeMostFrequent || options.minFrequency)
-    ) {
-      // Numeric categories (Pclass) are complete and required; grouping is for strings.
-      throw new Error(`OneHotEncoder("${input}"): grouping and imputation need a string input`);
-    }
   }
 
   #values(data: ModelInputs): (string | number)[] {
-    return inputSpec(this.input).type === "string"
-      ? stringInput(data, this.input)
-      : Array.from(numericInput(data, this.input));
+    const column = data[this.input];
+    return Array.isArray(column) ? column : Array.from(numericInput(data, this.input));
   }
 
   fit(data: ModelInputs): this {
+    const strings = Array.isArray(data[this.input]);
+    if (!strings && (this.options.imputeMostFrequent || this.options.minFrequency)) {
+      // Numeric categories (Pclass) are complete and required; grouping is for strings.
+      throw new Error(`OneHotEncoder("${this.input}"): grouping and imputation need strings`);
+    }
     let values = this.#values(data);
     let fill: string | number | undefined;
     if (this.options.imputeMostFrequent) {
@@ -98,7 +92,7 @@ export class OneHotEncoder implements Transformer {
       keys.push(typeof fill === "string" ? "" : NaN);
       columnOf.push(columnOf[keys.indexOf(fill)]);
     }
-    this.#fitted = { keys, columnOf, names, unknownColumn, fill };
+    this.#fitted = { keys, columnOf, names, unknownColumn, fill, strings };
     return this;
   }
 
@@ -120,7 +114,7 @@ export class OneHotEncoder implements Transformer {
     const x = tensors[this.input];
     const k = f.names.length;
     let hot: string;
-    if (inputSpec(this.input).type === "string") {
+    if (f.strings) {
       const codes = g.op("LabelEncoder", [x], {
         domain: ML_DOMAIN,
         attributes: {

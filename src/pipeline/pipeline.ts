@@ -1,7 +1,8 @@
 /**
- * A pipeline in the spirit of scikit-learn's: feature steps whose outputs are concatenated
- * (a FeatureUnion over the model inputs) and a classifier. `toOnnx` emits every step's
- * converter into one graph, so training-time features and the exported model share code.
+ * A pipeline in the spirit of scikit-learn's: derivations that add string columns (title,
+ * deck), feature steps whose outputs are concatenated (a FeatureUnion over the inputs) and a
+ * classifier. `toOnnx` emits every step's converter into one graph, so training-time features
+ * and the exported model share code.
  * @module
  */
 
@@ -9,32 +10,59 @@ import { inputSpec, type ModelInputs } from "../codec/inputs.ts";
 import { GraphBuilder } from "../onnx/builder.ts";
 import type { Classifier } from "../learners/classifier.ts";
 import { type Matrix, matrix } from "../learners/matrix.ts";
+import type { Derivation } from "./derive.ts";
 import type { Transformer } from "./transformer.ts";
+
+/** A pipeline step: a feature transformer, or a derivation of a string column. */
+export type Step = Transformer | Derivation;
+
+const isDerivation = (step: Step): step is Derivation => "output" in step;
 
 /** Version written into exported models. */
 export const PRODUCER = { name: "titanic-deno", version: "0.1.0" };
 
-/** Feature steps and a classifier. */
+/** Derivations, feature steps and a classifier. */
 export class Pipeline {
   featureNames: string[] = [];
+  readonly derivations: readonly Derivation[];
+  readonly transformers: readonly Transformer[];
 
-  constructor(readonly steps: readonly Transformer[], readonly model: Classifier) {}
+  constructor(readonly steps: readonly Step[], readonly model: Classifier) {
+    this.derivations = steps.filter(isDerivation);
+    this.transformers = steps.filter((s): s is Transformer => !isDerivation(s));
+  }
 
-  /** Graph inputs used by the steps, in order of first use. */
+  /** Graph inputs (raw columns) used by the steps, in order of first use. */
   inputs(): string[] {
-    return [...new Set(this.steps.flatMap((s) => s.inputs))];
+    const derived = new Set(this.derivations.map((d) => d.output));
+    return [...new Set(this.steps.flatMap((s) => s.inputs))].filter((n) => !derived.has(n));
+  }
+
+  /** The inputs plus every derived column. */
+  #derive(data: ModelInputs, fit: boolean): ModelInputs {
+    const all: ModelInputs = { ...data };
+    for (const d of this.derivations) {
+      if (fit) d.fit(all);
+      all[d.output] = d.derive(all);
+    }
+    return all;
   }
 
   /** Fits every step, then the model on their features. */
   fit(data: ModelInputs, y: Uint8Array): this {
-    for (const step of this.steps) step.fit(data);
-    this.model.fit(this.transform(data), y);
+    const all = this.#derive(data, true);
+    for (const step of this.transformers) step.fit(all);
+    this.model.fit(this.#features(all), y);
     return this;
   }
 
   /** The feature matrix the model sees. */
   transform(data: ModelInputs): Matrix {
-    const blocks = this.steps.map((s) => s.transform(data));
+    return this.#features(this.#derive(data, false));
+  }
+
+  #features(all: ModelInputs): Matrix {
+    const blocks = this.transformers.map((s) => s.transform(all));
     this.featureNames = blocks.flatMap((b) => b.names);
     return matrix(blocks.flatMap((b) => b.columns), this.featureNames);
   }
@@ -62,7 +90,8 @@ export class Pipeline {
     for (const name of this.inputs()) {
       tensors[name] = g.input(name, inputSpec(name).type, ["N", 1]);
     }
-    const blocks = this.steps.map((s) => s.toOnnx(g, tensors));
+    for (const d of this.derivations) tensors[d.output] = d.toOnnx(g, tensors);
+    const blocks = this.transformers.map((s) => s.toOnnx(g, tensors));
     const features = blocks.length === 1
       ? blocks[0]
       : g.op("Concat", blocks, { attributes: { axis: { int: 1 } } });
