@@ -7,14 +7,7 @@
 
 import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
-import {
-  formatBody,
-  parseBody,
-  predictionList,
-  RequestError,
-  requestType,
-  responseType,
-} from "./payload.ts";
+import { formatBody, parseBody, RequestError, requestType, responseType } from "./payload.ts";
 
 /** Server settings, from the environment SageMaker sets. */
 export interface AppOptions {
@@ -106,7 +99,7 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
   const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
   return {
-    response: new Response(formatBody(predictionList(columns, out), accept), { headers }),
+    response: new Response(formatBody(columns, out, accept), { headers }),
     records: columns.length,
   };
 }

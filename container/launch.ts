@@ -13,6 +13,11 @@ export interface RunningServer {
   logs: Record<string, unknown>[];
   /** Resolves with the exit status once the process ends. */
   exited: Promise<Deno.CommandStatus>;
+  /**
+   * Resolves with the log line that ends start-up ("start-up memory released", or "... kept"),
+   * written once every serving unit is warm; undefined if the process ends first.
+   */
+  startupDone: Promise<Record<string, unknown> | undefined>;
   stop(): Promise<void>;
 }
 
@@ -21,6 +26,19 @@ export interface LaunchOptions {
   waitReady?: boolean;
   /** Keep parsing log lines after start-up (default true; benchmarks turn it off). */
   keepLogs?: boolean;
+}
+
+/**
+ * The arguments of `deno task serve` after "deno" (deno.json), so that tests and benchmarks
+ * start the server exactly as users do.
+ */
+export function serveArgs(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  const [deno, ...args] = String(config.tasks.serve).split(/\s+/);
+  if (deno !== "deno" || args[0] !== "run" || !args.includes("container/server.ts")) {
+    throw new Error(`deno.json's serve task is not "deno run ... container/server.ts"`);
+  }
+  return args;
 }
 
 /** Launches the server; resolves once /ping says 200 (or rejects with its logs). */
@@ -33,13 +51,7 @@ export async function startServer(
   let ready = false;
   const process = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--unstable-net", // Deno.serve's reusePort, for the serving workers
-      "--allow-read",
-      "--allow-env",
-      "--allow-net",
-      "--allow-ffi",
-      "container/server.ts",
+      ...serveArgs(),
       "--host",
       "127.0.0.1",
       "--port",
@@ -54,11 +66,14 @@ export async function startServer(
   const logs: Record<string, unknown>[] = [];
   let resolvePort: (port: number) => void = () => {};
   const portKnown = new Promise<number>((r) => (resolvePort = r));
+  let startupEnded = false;
+  let endStartup: (entry?: Record<string, unknown>) => void = () => {};
+  const startupLine = new Promise<Record<string, unknown> | undefined>((r) => (endStartup = r));
   const reading = (async () => {
     const decoder = new TextDecoderStream();
     let buffer = "";
     for await (const chunk of process.stdout.pipeThrough(decoder)) {
-      if (ready && !keepLogs) continue; // drain without parsing (benchmarks)
+      if (ready && startupEnded && !keepLogs) continue; // drain without parsing (benchmarks)
       buffer += chunk;
       let nl;
       while ((nl = buffer.indexOf("\n")) >= 0) {
@@ -68,6 +83,10 @@ export async function startServer(
           const entry = JSON.parse(line);
           logs.push(entry);
           if (entry.message === "listening") resolvePort(entry.port);
+          if (String(entry.message).startsWith("start-up memory")) {
+            startupEnded = true;
+            endStartup(entry);
+          }
         } catch {
           logs.push({ raw: line });
         }
@@ -78,6 +97,7 @@ export async function startServer(
   const exited = (async () => {
     const status = await process.status;
     await reading;
+    endStartup(undefined);
     return status;
   })();
   const port = await Promise.race([portKnown, exited.then(() => 0)]);
@@ -86,6 +106,7 @@ export async function startServer(
     process,
     logs,
     exited,
+    startupDone: startupLine,
     async stop() {
       try {
         process.kill("SIGTERM");

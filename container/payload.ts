@@ -6,7 +6,7 @@
  */
 
 import { columnsFromRecords, columnsFromRows, type RawColumns } from "../src/codec/columns.ts";
-import { CsvError, csvField, parseCsv } from "../src/codec/csv.ts";
+import { CsvError, parseCsv } from "../src/codec/csv.ts";
 import { HEADERLESS_COLUMNS, LABEL_FIELD } from "../src/codec/schema.ts";
 import { FieldError } from "../src/codec/values.ts";
 import type { Predictions } from "../src/inference/model.ts";
@@ -253,33 +253,35 @@ export function parseBody(text: string, type: MediaType): RawColumns {
   return parseJsonLines(text);
 }
 
-/** One prediction as the endpoint returns it. */
-export interface Prediction {
-  PassengerId?: number;
-  Survived: 0 | 1;
-  probability: number;
+/**
+ * One prediction as a JSON object: `{"PassengerId":892,"Survived":0,"probability":0.071434}`,
+ * PassengerId only when the record had one. Written as text: JSON.stringify of an object per
+ * record cost a tenth of a 1000-record request.
+ */
+function predictionJson(id: number, label: number, probability: number): string {
+  return (Number.isNaN(id) ? "{" : `{"PassengerId":${id},`) +
+    `"Survived":${label},"probability":${probability}}`;
 }
 
-/** Predictions in request order, PassengerId echoed when given. */
-export function predictionList(columns: RawColumns, out: Predictions): Prediction[] {
+/**
+ * Formats the predictions for `columns` (in request order, PassengerId echoed when given) as a
+ * response body of media type `type`; probabilities are rounded to 6 decimals.
+ */
+export function formatBody(columns: RawColumns, out: Predictions, type: MediaType): string {
   const ids = columns.numbers.PassengerId;
-  return Array.from(out.labels, (label, i) => {
-    const p: Prediction = {
-      Survived: label ? 1 : 0,
-      probability: Math.round(out.probabilities[i] * 1e6) / 1e6,
-    };
-    return Number.isNaN(ids[i]) ? p : { PassengerId: ids[i], ...p };
-  });
-}
-
-/** Formats predictions as the response body. */
-export function formatBody(predictions: Prediction[], type: MediaType): string {
-  if (type === "application/json") return JSON.stringify({ predictions });
-  if (type === "application/jsonlines") {
-    return predictions.map((p) => JSON.stringify(p)).join("\n") + (predictions.length ? "\n" : "");
+  const n = out.labels.length;
+  let body = type === "application/json" ? `{"predictions":[` : "";
+  for (let i = 0; i < n; i++) {
+    const label = out.labels[i] ? 1 : 0;
+    const probability = Math.round(out.probabilities[i] * 1e6) / 1e6;
+    if (type === "text/csv") {
+      // One line per input record, no header (Batch Transform joins lines by position).
+      body += `${Number.isNaN(ids[i]) ? "" : ids[i]},${label},${probability}\n`;
+    } else if (type === "application/jsonlines") {
+      body += predictionJson(ids[i], label, probability) + "\n";
+    } else {
+      body += (i ? "," : "") + predictionJson(ids[i], label, probability);
+    }
   }
-  // CSV: one line per input record, no header (Batch Transform joins lines by position).
-  return predictions.map((p) =>
-    [p.PassengerId ?? "", p.Survived, p.probability].map(csvField).join(",") + "\n"
-  ).join("");
+  return type === "application/json" ? body + "]}" : body;
 }

@@ -25,11 +25,23 @@ export interface UnitConfig {
 
 export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
 
-/** A running unit: `ready` settles after warm-up; `stop` drains, then closes the listener. */
+/**
+ * A running unit: `ready` settles after warm-up; `warmUp` runs one more prediction (after
+ * start-up memory was released); `stop` drains, then closes the listener.
+ */
 export interface Unit {
   server: Deno.HttpServer;
   ready: Promise<void>;
+  warmUp(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** One real prediction, so that every code path of inference has run (and is resident). */
+async function warmUp(model: OnnxModel): Promise<void> {
+  const out = await model.predict(
+    encodeInputs(columnsFromRecords([{ Pclass: 3, Sex: "male" }]), model.inputNames),
+  );
+  if (out.labels.length !== 1) throw new Error("warm-up prediction returned nothing");
 }
 
 /** Starts listening at once (/ping says 503) and loads the model. */
@@ -56,11 +68,7 @@ export function startUnit(config: UnitConfig): Unit {
     const model = await OnnxModel.load(config.modelPath, undefined, {
       intraOpThreads: config.threads,
     });
-    // Warm-up: one real prediction before /ping may say 200.
-    const warm = await model.predict(
-      encodeInputs(columnsFromRecords([{ Pclass: 3, Sex: "male" }]), model.inputNames),
-    );
-    if (warm.labels.length !== 1) throw new Error("warm-up prediction returned nothing");
+    await warmUp(model); // before /ping may say 200
     slot.model = model;
     log({
       level: "info",
@@ -77,5 +85,13 @@ export function startUnit(config: UnitConfig): Unit {
     await handler.drain();
     await server.shutdown();
   };
-  return { server, ready, stop };
+  return {
+    server,
+    ready,
+    warmUp: async () => {
+      await ready;
+      await warmUp(slot.model!);
+    },
+    stop,
+  };
 }

@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { log, startUnit } from "./serve.ts";
 
 const USAGE = `
@@ -94,9 +95,12 @@ const base = {
 const main = startUnit({ ...base, port, worker: 0 });
 const extra = Array.from({ length: workers - 1 }, (_, i) => {
   const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  let ready = () => {};
+  const warm = new Promise<void>((resolve) => (ready = resolve));
   const stopped = new Promise<void>((resolve) => {
     worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
       if (event.data.type === "fatal") die(`cannot serve ${modelPath}: ${event.data.message}`);
+      if (event.data.type === "ready") ready();
       if (event.data.type === "stopped") resolve();
     };
   });
@@ -108,7 +112,7 @@ const extra = Array.from({ length: workers - 1 }, (_, i) => {
     type: "start",
     config: { ...base, port: (main.server.addr as Deno.NetAddr).port, worker: i + 1 },
   });
-  return { worker, stopped };
+  return { worker, warm, stopped };
 });
 
 let stopping = false;
@@ -129,4 +133,23 @@ try {
   await main.ready;
 } catch (err) {
   die(`cannot serve ${modelPath}: ${(err as Error).message}`);
+}
+
+// Every unit warm: give start-up memory back (see memory.ts), then run inference once more so
+// that its code is resident again before the first request needs it.
+await Promise.all(extra.map((w) => w.warm));
+if (Deno.env.get("RELEASE_STARTUP_MEMORY") !== "0" && !stopping) {
+  const before = residentMb();
+  const release = releaseStartupMemory();
+  await main.warmUp();
+  const after = residentMb();
+  log({
+    level: "info",
+    message: release.skipped
+      ? `start-up memory kept: ${release.skipped}`
+      : "start-up memory released",
+    segments: release.segments,
+    rss_mb_before: Math.round(before),
+    rss_mb_after: Math.round(after),
+  });
 }

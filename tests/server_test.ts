@@ -217,6 +217,16 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
       ]);
       assert.equal(ok.records, 3);
     });
+
+    await t.step("start-up memory is released once every unit is warm", async () => {
+      const line = await server.startupDone;
+      assert.equal(line?.message, "start-up memory released", JSON.stringify(line));
+      assert.ok(Number(line.segments) > 0);
+      assert.ok(
+        Number(line.rss_mb_after) < Number(line.rss_mb_before),
+        `RSS ${line.rss_mb_before} MB -> ${line.rss_mb_after} MB`,
+      );
+    });
   } finally {
     await server.stop();
   }

@@ -28,17 +28,24 @@ function emptyColumns(length: number): {
   return { length, numbers, strings };
 }
 
-/** Parses record `i`, reading each field's raw value with `get`; errors name the record. */
+/** Where each field's values go, in schema order: resolved once per batch, not per value. */
+function targetsOf(columns: ReturnType<typeof emptyColumns>): (Float64Array | string[])[] {
+  return PASSENGER_FIELDS.map((f) =>
+    f.kind === "string" ? columns.strings[f.name] : columns.numbers[f.name]
+  );
+}
+
+/** Parses record `i`, reading field `f`'s raw value with `get(f)`; errors name the record. */
 function parseRecord(
-  columns: ReturnType<typeof emptyColumns>,
+  targets: (Float64Array | string[])[],
   i: number,
-  get: (field: string) => unknown,
+  get: (f: number) => unknown,
 ): void {
   try {
-    for (const field of PASSENGER_FIELDS) {
-      const value = get(field.name);
-      if (field.kind === "string") columns.strings[field.name][i] = parseString(field, value);
-      else columns.numbers[field.name][i] = parseNumber(field, value);
+    for (let f = 0; f < PASSENGER_FIELDS.length; f++) {
+      const field = PASSENGER_FIELDS[f];
+      if (field.kind === "string") (targets[f] as string[])[i] = parseString(field, get(f));
+      else (targets[f] as Float64Array)[i] = parseNumber(field, get(f));
     }
   } catch (err) {
     if (err instanceof FieldError) throw new FieldError(err.field, err.problem, i);
@@ -46,19 +53,23 @@ function parseRecord(
   }
 }
 
+const FIELD_NAMES = PASSENGER_FIELDS.map((f) => f.name);
+
 /**
  * Builds columns from one object per passenger. Unknown keys are ignored.
  * Throws {@link FieldError} naming the first bad record and field.
  */
 export function columnsFromRecords(records: readonly unknown[]): RawColumns {
   const columns = emptyColumns(records.length);
-  records.forEach((record, i) => {
+  const targets = targetsOf(columns);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
     if (record === null || typeof record !== "object" || Array.isArray(record)) {
       throw new FieldError("(record)", "expected an object with passenger fields", i);
     }
     const object = record as Record<string, unknown>;
-    parseRecord(columns, i, (name) => object[name]);
-  });
+    parseRecord(targets, i, (f) => object[FIELD_NAMES[f]]);
+  }
   return columns;
 }
 
@@ -77,12 +88,9 @@ export function columnsFromRows(
       throw new FieldError(field.name, "is a required column and is missing");
     }
   }
-  rows.forEach((row, i) => {
-    parseRecord(columns, i, (name) => {
-      const at = positions.get(name);
-      return at === undefined ? undefined : row[at];
-    });
-  });
+  const targets = targetsOf(columns);
+  const at = FIELD_NAMES.map((name) => positions.get(name) ?? -1);
+  rows.forEach((row, i) => parseRecord(targets, i, (f) => (at[f] < 0 ? undefined : row[at[f]])));
   return columns;
 }
 

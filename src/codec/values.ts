@@ -21,21 +21,18 @@ function describe(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
-/** True for the three spellings of "missing". */
-export function isMissing(value: unknown): boolean {
-  return value === undefined || value === null ||
-    (typeof value === "string" && value.trim() === "");
-}
-
 /** Parses one value of a numeric field; NaN when missing. Throws {@link FieldError}. */
 export function parseNumber(field: RawField, value: unknown): number {
-  if (isMissing(value)) {
-    if (field.required) throw new FieldError(field.name, "is required");
-    return NaN;
-  }
   let n: number;
-  if (typeof value === "number") n = value;
-  else if (typeof value === "string" && NUMERIC.test(value.trim())) n = Number(value.trim());
+  if (typeof value === "number") n = value; // the common case first: JSON numbers
+  else if (typeof value === "string") {
+    const text = value.trim();
+    if (text === "") return missingNumber(field);
+    if (!NUMERIC.test(text)) {
+      throw new FieldError(field.name, `expected a number, got ${describe(value)}`);
+    }
+    n = Number(text);
+  } else if (value === undefined || value === null) return missingNumber(field);
   else throw new FieldError(field.name, `expected a number, got ${describe(value)}`);
   if (!Number.isFinite(n)) throw new FieldError(field.name, `expected a finite number, got ${n}`);
   if (field.kind === "integer" && !Number.isInteger(n)) {
@@ -53,16 +50,22 @@ export function parseNumber(field: RawField, value: unknown): number {
   return n;
 }
 
+function missingNumber(field: RawField): number {
+  if (field.required) throw new FieldError(field.name, "is required");
+  return NaN;
+}
+
 /** Parses one value of a string field; "" when missing. Throws {@link FieldError}. */
 export function parseString(field: RawField, value: unknown): string {
-  if (isMissing(value)) {
+  let text: string;
+  if (typeof value === "string") text = value.trim();
+  else if (typeof value === "number") text = String(value);
+  else if (value === undefined || value === null) text = "";
+  else throw new FieldError(field.name, `expected a string, got ${describe(value)}`);
+  if (text === "") {
     if (field.required) throw new FieldError(field.name, "is required");
     return "";
   }
-  if (typeof value !== "string" && typeof value !== "number") {
-    throw new FieldError(field.name, `expected a string, got ${describe(value)}`);
-  }
-  const text = String(value).trim();
   if (field.allowed && !field.allowed.includes(text)) {
     throw new FieldError(
       field.name,
