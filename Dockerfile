@@ -42,4 +42,4 @@ ENV DENO_DIR=/app/.deno-dir \
 EXPOSE 8080
 USER 1000
 # manual node_modules: use what the build installed, never resolve or download at start-up.
-ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--unstable-net", "--v8-flags=--max-semi-space-size=4", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", "/app/container/server.ts"]
+ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--unstable-net", "--v8-flags=--max-semi-space-size=4,--expose-gc", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", "/app/container/server.ts"]

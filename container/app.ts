@@ -118,11 +118,15 @@ export interface Handler {
    * received has been answered. Deno's `shutdown` alone would cut bodies still being read.
    */
   drain(): Promise<void>;
+  /** Requests answered so far, and requests being answered now (for idle detection). */
+  readonly answered: number;
+  readonly inFlight: number;
 }
 
 /** Builds the request handler. */
 export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
   let inFlight = 0;
+  let answered = 0;
   let draining = false;
   let drained: (() => void) | undefined;
   const handle = async (req: Request): Promise<Response> => {
@@ -136,6 +140,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
     try {
       return await answer(req);
     } finally {
+      answered++;
       if (--inFlight === 0) drained?.();
     }
   };
@@ -196,12 +201,14 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
     });
     return response;
   };
-  return Object.assign(handle, {
-    drain(): Promise<void> {
-      draining = true;
-      return inFlight === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => (drained = resolve));
-    },
-  });
+  return Object.defineProperties(handle, {
+    answered: { get: () => answered },
+    inFlight: { get: () => inFlight },
+    drain: { value: drain },
+  }) as Handler;
+
+  function drain(): Promise<void> {
+    draining = true;
+    return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+  }
 }

@@ -81,6 +81,55 @@ export interface Release {
   skipped?: string;
 }
 
+let heapLibc: Libc | null | undefined;
+
+/**
+ * After a burst of requests: a full garbage collection of this isolate (when deno runs with
+ * `--v8-flags=--expose-gc`), then glibc's free heap memory back to the OS. Returns false when
+ * glibc is not available.
+ */
+export function releaseIdleMemory(): boolean {
+  // "last-resort": the collection that also shrinks the young generation and unmaps free pages.
+  (globalThis as { gc?: (options?: object) => void }).gc?.({
+    type: "major",
+    execution: "sync",
+    flavor: "last-resort",
+  });
+  if (heapLibc === undefined) {
+    try {
+      heapLibc = Deno.build.os === "linux" ? openLibc() : null;
+    } catch {
+      heapLibc = null;
+    }
+  }
+  heapLibc?.symbols.malloc_trim(0n);
+  return heapLibc !== null;
+}
+
+/**
+ * Calls `release` (default {@link releaseIdleMemory}) once a unit that has answered requests
+ * stays idle for `idleMs`: once per burst, never while requests are in flight. Returns a
+ * function that stops it.
+ */
+export function releaseWhenIdle(
+  counts: { readonly answered: number; readonly inFlight: number },
+  release: () => void = releaseIdleMemory,
+  idleMs = 1000,
+): () => void {
+  let seen = counts.answered;
+  let released = seen;
+  const timer = setInterval(() => {
+    const answered = counts.answered;
+    if (answered === seen && answered !== released && counts.inFlight === 0) {
+      release();
+      released = answered;
+    }
+    seen = answered;
+  }, idleMs);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
+}
+
 /** Pages out start-up-only code and trims glibc's heaps; see the module doc. */
 export function releaseStartupMemory(): Release {
   if (Deno.build.os !== "linux") return { segments: 0, skipped: "not Linux" };

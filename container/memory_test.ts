@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { openLibc, readOnlySegments, releaseStartupMemory, residentMb } from "./memory.ts";
+import {
+  openLibc,
+  readOnlySegments,
+  releaseIdleMemory,
+  releaseStartupMemory,
+  releaseWhenIdle,
+  residentMb,
+} from "./memory.ts";
 
 Deno.test("memory: the loader's read-only segments are page-aligned and cover deno's code", () => {
   const libc = openLibc();
@@ -23,4 +30,31 @@ Deno.test("memory: releasing start-up memory lowers the resident set", () => {
   assert.equal(release.skipped, undefined);
   assert.ok(release.segments > 0);
   assert.ok(residentMb() < before, `${before} MB -> ${residentMb()} MB`);
+});
+
+Deno.test("memory: idle release runs once per burst, never with requests in flight", async () => {
+  const counts = { answered: 0, inFlight: 0 };
+  let releases = 0;
+  const stop = releaseWhenIdle(counts, () => releases++, 5);
+  const ticks = (n: number) => new Promise((r) => setTimeout(r, 5 * n));
+  try {
+    await ticks(6);
+    assert.equal(releases, 0, "nothing answered yet: nothing to release");
+    counts.answered = 10;
+    await ticks(8);
+    assert.equal(releases, 1, "one release after the burst");
+    counts.answered = 11;
+    counts.inFlight = 1;
+    await ticks(8);
+    assert.equal(releases, 1, "not while a request is in flight");
+    counts.inFlight = 0;
+    await ticks(8);
+    assert.equal(releases, 2);
+  } finally {
+    stop();
+  }
+});
+
+Deno.test("memory: the idle release finds glibc", () => {
+  assert.equal(releaseIdleMemory(), true);
 });

@@ -9,6 +9,7 @@ import { columnsFromRecords } from "../src/codec/columns.ts";
 import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
+import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 
 export interface UnitConfig {
   hostname: string;
@@ -81,7 +82,18 @@ export function startUnit(config: UnitConfig): Unit {
       load_ms: Math.round(performance.now() - started),
     });
   })();
+  // After a burst, the memory it used goes back to the OS once the unit is idle for a second.
+  const stopReleasing = releaseWhenIdle(handler, () => {
+    releaseIdleMemory();
+    log({
+      level: "info",
+      message: "idle: memory released",
+      worker: config.worker,
+      rss_mb: Math.round(residentMb()),
+    });
+  });
   const stop = async () => {
+    stopReleasing();
     await handler.drain();
     await server.shutdown();
   };

@@ -227,6 +227,13 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
         `RSS ${line.rss_mb_before} MB -> ${line.rss_mb_after} MB`,
       );
     });
+
+    await t.step("memory used by a burst is released once the server is idle", async () => {
+      const released = () => server.logs.find((l) => l.message === "idle: memory released");
+      for (let i = 0; i < 100 && !released(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(released(), "no idle release logged within 5 s");
+      assert.equal(typeof released()!.rss_mb, "number");
+    });
   } finally {
     await server.stop();
   }
