@@ -140,7 +140,9 @@ try {
 await Promise.all(extra.map((w) => w.warm));
 if (Deno.env.get("RELEASE_STARTUP_MEMORY") !== "0" && !stopping) {
   const before = residentMb();
+  const t0 = performance.now();
   const release = releaseStartupMemory();
+  const releaseMs = performance.now() - t0;
   await main.warmUp();
   const after = residentMb();
   log({
@@ -151,5 +153,7 @@ if (Deno.env.get("RELEASE_STARTUP_MEMORY") !== "0" && !stopping) {
     segments: release.segments,
     rss_mb_before: Math.round(before),
     rss_mb_after: Math.round(after),
+    release_ms: Math.round(releaseMs * 10) / 10,
+    warm_up_ms: Math.round((performance.now() - t0 - releaseMs) * 10) / 10,
   });
 }
