@@ -24,7 +24,8 @@ GET /execution-parameters.
 Environment: SAGEMAKER_BIND_TO_PORT, SAGEMAKER_MAX_PAYLOAD_IN_MB (default 6),
 MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
 with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
-(onnxruntime threads per prediction; default: CPUs / workers).
+(onnxruntime threads per prediction; default: CPUs / workers), RELEASE_STARTUP_MEMORY (0: keep
+the pages start-up touched resident; see container/memory.ts).
 `;
 
 function die(message: string): never {
@@ -138,10 +139,12 @@ try {
 // Every unit warm: give start-up memory back (see memory.ts), then run inference once more so
 // that its code is resident again before the first request needs it.
 await Promise.all(extra.map((w) => w.warm));
-if (Deno.env.get("RELEASE_STARTUP_MEMORY") !== "0" && !stopping) {
+if (!stopping) {
   const before = residentMb();
   const t0 = performance.now();
-  const release = releaseStartupMemory();
+  const release = Deno.env.get("RELEASE_STARTUP_MEMORY") === "0"
+    ? { segments: 0, skipped: "RELEASE_STARTUP_MEMORY=0" }
+    : releaseStartupMemory();
   const releaseMs = performance.now() - t0;
   await main.warmUp();
   const after = residentMb();

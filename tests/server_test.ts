@@ -276,12 +276,15 @@ Deno.test("server: a corrupt or missing model stops the process with a clear mes
       assert.ok(fatal, JSON.stringify(server.logs));
       assert.match(String(fatal.message), /cannot serve .*(SHA-256|cannot read model card)/);
     }
-    // The SageMaker model directory is preferred over the baked-in model.
+    // The SageMaker model directory is preferred over the baked-in model. (And the start-up
+    // memory release can be turned off.)
     await Deno.copyFile(MODEL, join(dir, "titanic.onnx"));
-    const server = await startServer([], { MODEL_DIR: dir });
+    const server = await startServer([], { MODEL_DIR: dir, RELEASE_STARTUP_MEMORY: "0" });
     try {
       const loaded = server.logs.find((l) => l.message === "model loaded")!;
       assert.equal(loaded.model, join(dir, "titanic.onnx"));
+      const kept = await server.startupDone;
+      assert.equal(kept?.message, "start-up memory kept: RELEASE_STARTUP_MEMORY=0");
     } finally {
       await server.stop();
     }
