@@ -13,6 +13,8 @@ import { formatBody, parseBody, RequestError, requestType, responseType } from "
 export interface AppOptions {
   maxPayloadBytes: number;
   maxConcurrentTransforms: number;
+  /** A body not fully received within this many ms gets 408 (SAGEMAKER_MODEL_SERVER_TIMEOUT). */
+  bodyTimeoutMs: number;
   /** One JSON object per request. */
   log: (entry: Record<string, unknown>) => void;
 }
@@ -76,6 +78,23 @@ async function readBody(req: Request, limit: number): Promise<string> {
   return decodeUtf8(bytes);
 }
 
+/**
+ * `work`, or the error from `timedOut` after `ms`. A client that stops sending keeps its read
+ * pending; the answer goes out anyway, and the connection is closed with it.
+ */
+async function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), ms);
+  });
+  work.catch(() => {}); // settles after the answer when the client goes away: not unhandled
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function decodeUtf8(bytes: Uint8Array): string {
@@ -89,7 +108,17 @@ function decodeUtf8(bytes: Uint8Array): string {
 async function invocations(req: Request, model: OnnxModel, options: AppOptions) {
   const accept = responseType(req.headers.get("accept"));
   const type = requestType(req.headers.get("content-type"));
-  const text = await readBody(req, options.maxPayloadBytes);
+  const text = await withTimeout(
+    readBody(req, options.maxPayloadBytes),
+    options.bodyTimeoutMs,
+    () =>
+      new RequestError(
+        408,
+        "request_timeout",
+        `the body did not arrive within ${options.bodyTimeoutMs / 1000} s ` +
+          `(SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
+      ),
+  );
   const columns = parseBody(text, type);
   if (columns.length === 0) {
     throw new RequestError(400, "empty_payload", "the body holds no passenger records");
@@ -177,6 +206,8 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
         errorCode = err.code;
         const headers: Record<string, string> = err.status === 405
           ? { allow: ROUTES[path] === "GET" ? "GET, HEAD" : ROUTES[path] }
+          : err.status === 408
+          ? { connection: "close" }
           : {};
         response = json(err.status, err.body(), headers);
       } else {

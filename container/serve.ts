@@ -20,6 +20,7 @@ export interface UnitConfig {
   threads: number;
   maxPayloadBytes: number;
   maxConcurrentTransforms: number;
+  bodyTimeoutMs: number;
   /** 0 for the main thread, 1.. for workers. */
   worker: number;
 }
@@ -52,6 +53,7 @@ export function startUnit(config: UnitConfig): Unit {
   const handler = createHandler(slot, {
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     log,
   });
   const server = Deno.serve(

@@ -22,6 +22,7 @@ GET /execution-parameters.
                 /opt/ml/model or MODEL_DIR, else models/titanic.onnx)
 
 Environment: SAGEMAKER_BIND_TO_PORT, SAGEMAKER_MAX_PAYLOAD_IN_MB (default 6),
+SAGEMAKER_MODEL_SERVER_TIMEOUT (seconds a request body may take to arrive, else 408; default 60),
 MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
 with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
 (onnxruntime threads per prediction; default: CPUs / workers), RELEASE_STARTUP_MEMORY (0: keep
@@ -76,6 +77,8 @@ const port = Number(values.port ?? Deno.env.get("SAGEMAKER_BIND_TO_PORT") ?? 808
 if (!Number.isInteger(port) || port < 0 || port > 65535) die(`invalid port ${values.port}`);
 const maxPayloadMb = Number(Deno.env.get("SAGEMAKER_MAX_PAYLOAD_IN_MB") ?? 6);
 if (!(maxPayloadMb > 0)) die(`invalid SAGEMAKER_MAX_PAYLOAD_IN_MB`);
+const timeoutSeconds = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? 60);
+if (!(timeoutSeconds > 0)) die("invalid SAGEMAKER_MODEL_SERVER_TIMEOUT");
 const cpus = navigator.hardwareConcurrency || 1;
 const workers = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) || cpus;
 if (!(Number.isInteger(workers) && workers >= 1)) die("invalid SAGEMAKER_MODEL_SERVER_WORKERS");
@@ -90,6 +93,7 @@ const base = {
   threads,
   maxPayloadBytes: Math.floor(maxPayloadMb * 1024 * 1024),
   maxConcurrentTransforms: workers,
+  bodyTimeoutMs: timeoutSeconds * 1000,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.

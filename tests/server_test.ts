@@ -260,6 +260,29 @@ Deno.test("server: payloads above SAGEMAKER_MAX_PAYLOAD_IN_MB get 413, and servi
   }
 });
 
+Deno.test("server: a body that stops arriving gets 408 after SAGEMAKER_MODEL_SERVER_TIMEOUT", async () => {
+  const server = await startServer([], { SAGEMAKER_MODEL_SERVER_TIMEOUT: "0.3" });
+  try {
+    let upload!: ReadableStreamDefaultController<Uint8Array>;
+    const stalled = new ReadableStream<Uint8Array>({ start: (c) => (upload = c) });
+    upload.enqueue(new TextEncoder().encode('[{"Pclass": 1, "Sex": "fem'));
+    const res = await fetch(`${server.url}/invocations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stalled,
+    });
+    assert.equal(res.status, 408);
+    assert.equal((await res.json()).error, "request_timeout");
+    upload.close();
+    // The server goes on serving, and a whole body is not affected by the timeout.
+    assert.equal((await invoke(server, example("passengers.json"))).status, 200);
+    const logged = server.logs.find((l) => l.status === 408);
+    assert.equal(logged?.error, "request_timeout");
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("server: a corrupt or missing model stops the process with a clear message", async () => {
   await withTempDir(async (dir) => {
     const bytes = await Deno.readFile(MODEL);
