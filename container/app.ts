@@ -147,7 +147,10 @@ export interface Handler {
    * received has been answered. Deno's `shutdown` alone would cut bodies still being read.
    */
   drain(): Promise<void>;
-  /** Requests answered so far, and requests being answered now (for idle detection). */
+  /**
+   * Requests answered so far (health checks not counted), and requests being answered now: for
+   * idle detection.
+   */
   readonly answered: number;
   readonly inFlight: number;
 }
@@ -169,7 +172,6 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
     try {
       return await answer(req);
     } finally {
-      answered++;
       if (--inFlight === 0) drained?.();
     }
   };
@@ -186,7 +188,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
         throw new RequestError(405, "method_not_allowed", `${path} accepts ${method} only`);
       }
       if (path === "/ping") {
-        // Health checks are frequent: answered and not logged.
+        // Health checks are frequent: answered, not logged, not counted.
         return slot.model
           ? new Response(null, { status: 200 })
           : json(503, { error: "not_ready", message: "the model is loading" });
@@ -221,6 +223,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
         response = json(500, { error: "internal_error", message: "unexpected server error" });
       }
     }
+    answered++;
     options.log({
       level: response.status >= 500 ? "error" : "info",
       method: req.method,

@@ -5,12 +5,17 @@
  * onnxruntime's operator-schema registration and graph optimisers. Those pages stay resident
  * (about 40 of the 70 MB of mapped code) although nothing needs them again. Two calls into
  * glibc, through Deno's FFI, release them:
- * - `madvise(MADV_PAGEOUT)` on the read-only file mappings (code and constants): the kernel drops
- *   the pages no other process maps; what serving needs faults back in from the file on first
- *   use, which the re-warm-up prediction does before /ping says 200;
+ * - `madvise(MADV_PAGEOUT)` on the read-only loaded segments (code and constants, listed by
+ *   `dl_iterate_phdr`): the kernel drops the pages that no other process maps, of files this
+ *   process owns (Linux pages out nothing else; the image gives deno and onnxruntime to the
+ *   server's user). What serving needs faults back in from the file on first use; the server
+ *   predicts once more right after, so that inference code is resident again;
  * - `malloc_trim(0)`: returns the free parts of glibc's heaps (start-up garbage).
  * Linux only; elsewhere, or when a call is refused (a seccomp profile, an old kernel), it reports
  * and changes nothing.
+ *
+ * After a burst of requests, {@link releaseWhenIdle} gives the burst's memory back the same way
+ * (a full V8 collection, then `malloc_trim`) once the unit is idle.
  * @module
  */
 
@@ -106,23 +111,41 @@ export function releaseIdleMemory(): boolean {
   return heapLibc !== null;
 }
 
+/** When {@link releaseWhenIdle} releases. */
+export interface IdleReleaseOptions {
+  /** Quiet time before a release, ms (default 1000). */
+  idleMs?: number;
+  /** Growth of the resident set over its lowest idle reading that is worth a release, MB. */
+  minGrowthMb?: number;
+  /** The resident set in MB (default {@link residentMb}). */
+  rss?: () => number;
+}
+
 /**
  * Calls `release` (default {@link releaseIdleMemory}) once a unit that has answered requests
- * stays idle for `idleMs`: once per burst, never while requests are in flight. Returns a
- * function that stops it.
+ * stays idle for `idleMs` and the process has grown by `minGrowthMb` (default 8) since its
+ * lowest reading: once per burst, never while requests are in flight, and not after every
+ * request of a trickle. Returns a function that stops it.
  */
 export function releaseWhenIdle(
   counts: { readonly answered: number; readonly inFlight: number },
   release: () => void = releaseIdleMemory,
-  idleMs = 1000,
+  options: IdleReleaseOptions = {},
 ): () => void {
+  const { idleMs = 1000, minGrowthMb = 8, rss = residentMb } = options;
   let seen = counts.answered;
   let released = seen;
+  let lowest = Infinity; // read at idle moments only: not while the model is still loading
   const timer = setInterval(() => {
     const answered = counts.answered;
-    if (answered === seen && answered !== released && counts.inFlight === 0) {
-      release();
-      released = answered;
+    if (answered === seen && counts.inFlight === 0) {
+      const now = rss();
+      lowest = Math.min(lowest, now);
+      if (answered !== released && now - lowest >= minGrowthMb) {
+        release();
+        released = answered;
+        lowest = rss();
+      }
     }
     seen = answered;
   }, idleMs);

@@ -34,10 +34,16 @@ Deno.test("memory: releasing start-up memory lowers the resident set", () => {
 
 Deno.test("memory: idle release runs once per burst, never with requests in flight", async () => {
   const counts = { answered: 0, inFlight: 0 };
+  let rss = 100;
   let releases = 0;
-  const stop = releaseWhenIdle(counts, () => releases++, 5);
+  const release = () => {
+    releases++;
+    rss = 100;
+  };
+  const stop = releaseWhenIdle(counts, release, { idleMs: 5, rss: () => rss });
   const ticks = (n: number) => new Promise((r) => setTimeout(r, 5 * n));
   try {
+    rss = 130;
     await ticks(6);
     assert.equal(releases, 0, "nothing answered yet: nothing to release");
     counts.answered = 10;
@@ -45,11 +51,16 @@ Deno.test("memory: idle release runs once per burst, never with requests in flig
     assert.equal(releases, 1, "one release after the burst");
     counts.answered = 11;
     counts.inFlight = 1;
+    rss = 140;
     await ticks(8);
     assert.equal(releases, 1, "not while a request is in flight");
     counts.inFlight = 0;
     await ticks(8);
     assert.equal(releases, 2);
+    counts.answered = 12;
+    rss = 104;
+    await ticks(8);
+    assert.equal(releases, 2, "a trickle that grew the process by less than 8 MB: no release");
   } finally {
     stop();
   }

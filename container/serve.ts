@@ -84,7 +84,8 @@ export function startUnit(config: UnitConfig): Unit {
       load_ms: Math.round(performance.now() - started),
     });
   })();
-  // After a burst, the memory it used goes back to the OS once the unit is idle for a second.
+  // After a burst, the memory it used goes back to the OS once the unit is idle for a second
+  // (and the process has grown by 8 MB since its lowest idle reading).
   const stopReleasing = releaseWhenIdle(handler, () => {
     releaseIdleMemory();
     log({
