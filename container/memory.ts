@@ -124,8 +124,8 @@ export interface IdleReleaseOptions {
 /**
  * Calls `release` (default {@link releaseIdleMemory}) once a unit that has answered requests
  * stays idle for `idleMs` and the process has grown by `minGrowthMb` (default 8) since its
- * lowest reading: once per burst, never while requests are in flight, and not after every
- * request of a trickle. Returns a function that stops it.
+ * lowest reading (at the call, then at idle moments): once per burst, never while requests are
+ * in flight, and not after every request of a trickle. Returns a function that stops it.
  */
 export function releaseWhenIdle(
   counts: { readonly answered: number; readonly inFlight: number },
@@ -135,7 +135,7 @@ export function releaseWhenIdle(
   const { idleMs = 1000, minGrowthMb = 8, rss = residentMb } = options;
   let seen = counts.answered;
   let released = seen;
-  let lowest = Infinity; // read at idle moments only: not while the model is still loading
+  let lowest = rss(); // start it once the unit is ready: not while the model is loading
   const timer = setInterval(() => {
     const answered = counts.answered;
     if (answered === seen && counts.inFlight === 0) {

@@ -67,6 +67,7 @@ export function startUnit(config: UnitConfig): Unit {
     },
     handler,
   );
+  let stopReleasing = () => {};
   const ready = (async () => {
     const model = await OnnxModel.load(config.modelPath, undefined, {
       intraOpThreads: config.threads,
@@ -83,18 +84,18 @@ export function startUnit(config: UnitConfig): Unit {
       threads: config.threads,
       load_ms: Math.round(performance.now() - started),
     });
-  })();
-  // After a burst, the memory it used goes back to the OS once the unit is idle for a second
-  // (and the process has grown by 8 MB since its lowest idle reading).
-  const stopReleasing = releaseWhenIdle(handler, () => {
-    releaseIdleMemory();
-    log({
-      level: "info",
-      message: "idle: memory released",
-      worker: config.worker,
-      rss_mb: Math.round(residentMb()),
+    // After a burst, the memory it used goes back to the OS once the unit is idle for a second
+    // (and the process has grown by 8 MB since its lowest idle reading).
+    stopReleasing = releaseWhenIdle(handler, () => {
+      releaseIdleMemory();
+      log({
+        level: "info",
+        message: "idle: memory released",
+        worker: config.worker,
+        rss_mb: Math.round(residentMb()),
+      });
     });
-  });
+  })();
   const stop = async () => {
     stopReleasing();
     await handler.drain();
