@@ -42,4 +42,6 @@ ENV DENO_DIR=/app/.deno-dir \
 EXPOSE 8080
 USER 1000
 # manual node_modules: use what the build installed, never resolve or download at start-up.
-ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--unstable-net", "--v8-flags=--max-semi-space-size=4,--expose-gc", "--allow-read", "--allow-env", "--allow-net", "--allow-ffi", "/app/container/server.ts"]
+# Permissions: read the app and the SageMaker model directory, the server's environment
+# variables, listen on 0.0.0.0; FFI for onnxruntime's native binding and container/memory.ts.
+ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--unstable-net", "--v8-flags=--max-semi-space-size=4,--expose-gc", "--allow-read=/app,/opt/ml/model", "--allow-env=MODEL_DIR,MODEL_THREADS,RELEASE_STARTUP_MEMORY,SAGEMAKER_BIND_TO_PORT,SAGEMAKER_MAX_PAYLOAD_IN_MB,SAGEMAKER_MODEL_SERVER_TIMEOUT,SAGEMAKER_MODEL_SERVER_WORKERS", "--allow-net=0.0.0.0", "--allow-ffi", "/app/container/server.ts"]
