@@ -107,10 +107,11 @@ async function wrkLoad(
 const useWrk = hasWrk();
 const load = useWrk ? wrkLoad : fetchLoad;
 /** The run with the median req/s of `runs` runs (the machine's other tenants make runs vary). */
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 async function median(
   body: string,
   connections: number,
-  runs = Number(Deno.env.get("BENCH_RUNS") ?? 3),
+  runs = RUNS,
 ): Promise<Load & { min: number; max: number }> {
   const results: Load[] = [];
   for (let i = 0; i < runs; i++) results.push(await load(server.url, body, connections, 3));
@@ -153,7 +154,7 @@ try {
   console.log(
     `load generator: ${
       useWrk ? "wrk" : "fetch in the benchmark process (install wrk for better figures)"
-    }; medians of ${Deno.env.get("BENCH_RUNS") ?? 3} runs of 3 s`,
+    }; medians of ${RUNS} runs of 3 s`,
   );
   console.log(`cold start to first /ping 200: ${coldMs.toFixed(0)} ms (deno run, loopback)`);
   console.log(`RSS after start (model loaded, no request yet): ${describeMemory(afterStart)}`);

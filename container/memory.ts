@@ -36,8 +36,22 @@ const LIBC = {
 /** The glibc functions used here. */
 export type Libc = Deno.DynamicLibrary<typeof LIBC>;
 
-/** Opens glibc (already loaded: this only finds it); the caller closes it. */
-export const openLibc = (): Libc => Deno.dlopen("libc.so.6", LIBC);
+let opened: Libc | null | undefined;
+
+/**
+ * glibc (already loaded: dlopen only finds it), opened once and kept; null where it cannot be
+ * (not Linux, or another C library).
+ */
+export function libc(): Libc | null {
+  if (opened === undefined) {
+    try {
+      opened = Deno.build.os === "linux" ? Deno.dlopen("libc.so.6", LIBC) : null;
+    } catch {
+      opened = null;
+    }
+  }
+  return opened;
+}
 
 /**
  * The read-only loaded segments (code and constants) of the executable and every shared
@@ -62,9 +76,9 @@ export function readOnlySegments(libc: Libc): [bigint, bigint][] {
         // p_memsz, p_align (u64 each).
         const at = i * 56;
         if (phdr.getUint32(at) !== PT_LOAD || (phdr.getUint32(at + 4) & PF_W) !== 0) continue;
-        const start = (base + phdr.getBigUint64(at + 16)) / PAGE * PAGE;
-        const end = (base + phdr.getBigUint64(at + 16) + phdr.getBigUint64(at + 40) + PAGE - 1n) /
-          PAGE * PAGE;
+        const address = base + phdr.getBigUint64(at + 16);
+        const start = address / PAGE * PAGE;
+        const end = (address + phdr.getBigUint64(at + 40) + PAGE - 1n) / PAGE * PAGE;
         if (end > start) ranges.push([start, end - start]);
       }
       return 0;
@@ -86,8 +100,6 @@ export interface Release {
   skipped?: string;
 }
 
-let heapLibc: Libc | null | undefined;
-
 /**
  * After a burst of requests: a full garbage collection of this isolate (when deno runs with
  * `--v8-flags=--expose-gc`), then glibc's free heap memory back to the OS. Returns false when
@@ -100,15 +112,9 @@ export function releaseIdleMemory(): boolean {
     execution: "sync",
     flavor: "last-resort",
   });
-  if (heapLibc === undefined) {
-    try {
-      heapLibc = Deno.build.os === "linux" ? openLibc() : null;
-    } catch {
-      heapLibc = null;
-    }
-  }
-  heapLibc?.symbols.malloc_trim(0n);
-  return heapLibc !== null;
+  const glibc = libc();
+  glibc?.symbols.malloc_trim(0n);
+  return glibc !== null;
 }
 
 /** When {@link releaseWhenIdle} releases. */
@@ -155,25 +161,16 @@ export function releaseWhenIdle(
 
 /** Pages out start-up-only code and trims glibc's heaps; see the module doc. */
 export function releaseStartupMemory(): Release {
-  if (Deno.build.os !== "linux") return { segments: 0, skipped: "not Linux" };
-  let libc: Libc;
-  try {
-    libc = openLibc();
-  } catch (err) {
-    return { segments: 0, skipped: `glibc not loadable: ${(err as Error).message}` };
-  }
-  try {
-    let advised = 0;
-    for (const [start, length] of readOnlySegments(libc)) {
-      if (libc.symbols.madvise(Deno.UnsafePointer.create(start), length, MADV_PAGEOUT) === 0) {
-        advised++;
-      }
+  const glibc = libc();
+  if (!glibc) return { segments: 0, skipped: "glibc not available" };
+  let advised = 0;
+  for (const [start, length] of readOnlySegments(glibc)) {
+    if (glibc.symbols.madvise(Deno.UnsafePointer.create(start), length, MADV_PAGEOUT) === 0) {
+      advised++;
     }
-    libc.symbols.malloc_trim(0n);
-    return advised
-      ? { segments: advised }
-      : { segments: 0, skipped: "madvise(MADV_PAGEOUT) refused" };
-  } finally {
-    libc.close();
   }
+  glibc.symbols.malloc_trim(0n);
+  return advised
+    ? { segments: advised }
+    : { segments: 0, skipped: "madvise(MADV_PAGEOUT) refused" };
 }
