@@ -37,6 +37,7 @@ COPY --from=build /app /app
 WORKDIR /app
 ENV DENO_DIR=/app/.deno-dir \
     DENO_NO_UPDATE_CHECK=1 \
+    ORT_DISABLE_TELEMETRY=1 \
     NO_COLOR=1 \
     HOME=/tmp
 EXPOSE 8080
