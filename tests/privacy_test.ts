@@ -128,11 +128,13 @@ Deno.test("privacy: serve and predict reach nothing but loopback", async () => {
       predictedUnderTrace(dir),
       telemetryOnUnderTrace(dir),
     ]);
-    // The control: the same trace and rule catch onnxruntime's telemetry lookup when it is on.
+    // The control: the same trace and rule catch onnxruntime's telemetry lookup when it is on
+    // (the only lookup there, Deno's update check being off). Offline, the resolver's connect
+    // fails before the query names mobile.events.data.microsoft.com; the attempt is the finding.
     const caught = outboundCalls(control);
     assert.ok(
-      caught.some((line) => /htons\(53\)/.test(line)) && /\\6mobile\\6events/.test(control),
-      `the trace did not see onnxruntime's telemetry lookup:\n${caught.join("\n")}`,
+      caught.some((line) => line.startsWith("a DNS query")),
+      `the trace did not see onnxruntime's telemetry lookup:\n${control.slice(0, 2000)}`,
     );
     assert.deepEqual(outboundCalls(serve), [], "deno task serve reached beyond loopback");
     assert.deepEqual(outboundCalls(predict), [], "deno task predict reached beyond loopback");
