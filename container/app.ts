@@ -7,7 +7,15 @@
 
 import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
-import { formatBody, parseBody, RequestError, requestType, responseType } from "./payload.ts";
+import type { Admission, Ticket } from "./admission.ts";
+import {
+  formatBody,
+  type MediaType,
+  parseBody,
+  RequestError,
+  requestType,
+  responseType,
+} from "./payload.ts";
 
 /** Server settings, from the environment SageMaker sets. */
 export interface AppOptions {
@@ -15,6 +23,8 @@ export interface AppOptions {
   maxConcurrentTransforms: number;
   /** A body not fully received within this many ms gets 408 (SAGEMAKER_MODEL_SERVER_TIMEOUT). */
   bodyTimeoutMs: number;
+  /** This unit's budget of requests and body bytes (see admission.ts). */
+  admission: Admission;
   /** One JSON object per request. */
   log: (entry: Record<string, unknown>) => void;
 }
@@ -33,8 +43,24 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
-/** Reads the body as text, refusing more than `limit` bytes (413) without reading it all. */
-async function readBody(req: Request, limit: number): Promise<string> {
+const overloaded = (admission: Admission) =>
+  new RequestError(
+    503,
+    "overloaded",
+    `the server is at capacity (${admission.limits.maxRequests} requests or ` +
+      `${Math.round(admission.limits.maxBodyBytes / 1024 / 1024)} MB of bodies per serving ` +
+      `unit); retry shortly`,
+  );
+
+/** Bodies up to this size are read in one piece (their declared size costs nothing). */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads the body as text, refusing more than `limit` bytes (413) without reading it all. The
+ * buffer grows with what arrives (never sized by the declared length, which a slow client may
+ * never send); a body without a declared length is charged to `ticket` as it arrives.
+ */
+async function readBody(req: Request, limit: number, ticket: Ticket, admission: Admission) {
   const declared = Number(req.headers.get("content-length"));
   const tooLarge = () =>
     new RequestError(
@@ -42,32 +68,27 @@ async function readBody(req: Request, limit: number): Promise<string> {
       "payload_too_large",
       `the body exceeds ${limit / 1024 / 1024} MB (SAGEMAKER_MAX_PAYLOAD_IN_MB)`,
     );
-  if (declared > limit) {
-    await req.body?.cancel();
-    throw tooLarge();
-  }
   if (!req.body) return "";
-  if (declared > 0) {
-    // Length known and within the limit: one read, no chunk bookkeeping.
-    try {
-      return decodeUtf8(new Uint8Array(await req.arrayBuffer()));
-    } catch (err) {
-      if (err instanceof RequestError) throw err;
-      throw new RequestError(400, "incomplete_body", `the body could not be read: ${err}`);
-    }
-  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
+    if (declared > 0 && declared <= SMALL_BODY_BYTES) {
+      return decodeUtf8(new Uint8Array(await req.arrayBuffer()));
+    }
     for await (const chunk of req.body) {
       size += chunk.length;
       if (size > limit) throw tooLarge();
+      if (size > declared && !ticket.grow(chunk.length)) throw overloaded(admission);
       chunks.push(chunk);
     }
   } catch (err) {
     if (err instanceof RequestError) throw err;
     // The connection went away mid-body (client gone, or Deno closing it at shutdown).
-    throw new RequestError(400, "incomplete_body", `the body could not be read: ${err}`);
+    throw new RequestError(
+      400,
+      "incomplete_body",
+      "the connection ended before the whole body arrived",
+    );
   }
   const bytes = new Uint8Array(size);
   let at = 0;
@@ -75,6 +96,7 @@ async function readBody(req: Request, limit: number): Promise<string> {
     bytes.set(c, at);
     at += c.length;
   }
+  chunks.length = 0;
   return decodeUtf8(bytes);
 }
 
@@ -108,8 +130,38 @@ function decodeUtf8(bytes: Uint8Array): string {
 async function invocations(req: Request, model: OnnxModel, options: AppOptions) {
   const accept = responseType(req.headers.get("accept"));
   const type = requestType(req.headers.get("content-type"));
+  const declared = Number(req.headers.get("content-length")) || 0;
+  if (declared > options.maxPayloadBytes) {
+    await req.body?.cancel();
+    throw new RequestError(
+      413,
+      "payload_too_large",
+      `the body exceeds ${options.maxPayloadBytes / 1024 / 1024} MB (SAGEMAKER_MAX_PAYLOAD_IN_MB)`,
+    );
+  }
+  // Admitted or refused before a byte of the body is read.
+  const ticket = options.admission.admit(declared);
+  if (!ticket) {
+    await req.body?.cancel();
+    throw overloaded(options.admission);
+  }
+  try {
+    return await predictBody(req, model, options, ticket, accept, type);
+  } finally {
+    ticket.release();
+  }
+}
+
+async function predictBody(
+  req: Request,
+  model: OnnxModel,
+  options: AppOptions,
+  ticket: Ticket,
+  accept: MediaType,
+  type: MediaType,
+) {
   const text = await withTimeout(
-    readBody(req, options.maxPayloadBytes),
+    readBody(req, options.maxPayloadBytes, ticket, options.admission),
     options.bodyTimeoutMs,
     () =>
       new RequestError(
@@ -210,6 +262,8 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
           ? { allow: ROUTES[path] === "GET" ? "GET, HEAD" : ROUTES[path] }
           : err.status === 408
           ? { connection: "close" }
+          : err.code === "overloaded"
+          ? { "retry-after": "1", connection: "close" }
           : {};
         response = json(err.status, err.body(), headers);
       } else {

@@ -8,6 +8,7 @@
 import { columnsFromRecords } from "../src/codec/columns.ts";
 import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
+import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 
@@ -21,6 +22,8 @@ export interface UnitConfig {
   maxPayloadBytes: number;
   maxConcurrentTransforms: number;
   bodyTimeoutMs: number;
+  /** This unit's bound on requests and body bytes in progress. */
+  admission: AdmissionLimits;
   /** 0 for the main thread, 1.. for workers. */
   worker: number;
 }
@@ -54,6 +57,7 @@ export function startUnit(config: UnitConfig): Unit {
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    admission: new Admission(config.admission),
     log,
   });
   const server = Deno.serve(

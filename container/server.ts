@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { admissionLimits } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { log, startUnit } from "./serve.ts";
 
@@ -26,7 +27,9 @@ SAGEMAKER_MODEL_SERVER_TIMEOUT (seconds a request body may take to arrive, else 
 MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
 with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
 (onnxruntime threads per prediction; default: CPUs / workers), RELEASE_STARTUP_MEMORY (0: keep
-the pages start-up touched resident; see container/memory.ts).
+the pages start-up touched resident; see container/memory.ts), MAX_INFLIGHT_REQUESTS and
+MAX_INFLIGHT_BODY_MB (per serving unit: past either, /invocations answers 503 with Retry-After
+before reading the body; defaults sized from the cgroup's memory.max, else the machine's memory).
 `;
 
 function die(message: string): never {
@@ -85,15 +88,37 @@ if (!(Number.isInteger(workers) && workers >= 1)) die("invalid SAGEMAKER_MODEL_S
 // onnxruntime runs block their thread: split the cores between the serving units.
 const threads = Number(Deno.env.get("MODEL_THREADS")) || Math.max(1, Math.floor(cpus / workers));
 const modelPath = await findModel(values.model as string | undefined);
+const maxPayloadBytes = Math.floor(maxPayloadMb * 1024 * 1024);
+let limits: ReturnType<typeof admissionLimits>;
+try {
+  limits = admissionLimits((name) => Deno.env.get(name), workers, maxPayloadBytes);
+} catch (err) {
+  die((err as Error).message);
+}
+const admission = { maxRequests: limits.maxRequests, maxBodyBytes: limits.maxBodyBytes };
+// What Batch Transform may send at once: full-size bodies every unit admits together.
+const maxConcurrentTransforms = workers *
+  Math.min(limits.maxRequests, Math.max(1, Math.floor(limits.maxBodyBytes / maxPayloadBytes)));
+log({
+  level: "info",
+  message: "admission limits per serving unit",
+  units: workers,
+  max_requests: limits.maxRequests,
+  max_body_mb: Math.round(limits.maxBodyBytes / 1024 / 1024 * 10) / 10,
+  memory_mb: Math.round(limits.memoryBytes / 1024 / 1024),
+  memory_source: limits.memorySource,
+  max_concurrent_transforms: maxConcurrentTransforms,
+});
 
 const base = {
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
   reusePort: workers > 1,
   modelPath,
   threads,
-  maxPayloadBytes: Math.floor(maxPayloadMb * 1024 * 1024),
-  maxConcurrentTransforms: workers,
+  maxPayloadBytes,
+  maxConcurrentTransforms,
   bodyTimeoutMs: timeoutSeconds * 1000,
+  admission,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
