@@ -5,17 +5,10 @@
  * @module
  */
 
-import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
 import type { Admission, Ticket } from "./admission.ts";
-import {
-  formatBody,
-  type MediaType,
-  parseBody,
-  RequestError,
-  requestType,
-  responseType,
-} from "./payload.ts";
+import { type Decode, decodeRequest } from "./decode.ts";
+import { formatBody, type MediaType, RequestError, requestType, responseType } from "./payload.ts";
 
 /** Server settings, from the environment SageMaker sets. */
 export interface AppOptions {
@@ -25,6 +18,8 @@ export interface AppOptions {
   bodyTimeoutMs: number;
   /** This unit's budget of requests and body bytes (see admission.ts). */
   admission: Admission;
+  /** Decodes bodies over 64 KB off this thread (else they are decoded here). */
+  decodeLarge?: Decode;
   /** One JSON object per request. */
   log: (entry: Record<string, unknown>) => void;
 }
@@ -60,7 +55,12 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * buffer grows with what arrives (never sized by the declared length, which a slow client may
  * never send); a body without a declared length is charged to `ticket` as it arrives.
  */
-async function readBody(req: Request, limit: number, ticket: Ticket, admission: Admission) {
+async function readBody(
+  req: Request,
+  limit: number,
+  ticket: Ticket,
+  admission: Admission,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length"));
   const tooLarge = () =>
     new RequestError(
@@ -68,12 +68,12 @@ async function readBody(req: Request, limit: number, ticket: Ticket, admission: 
       "payload_too_large",
       `the body exceeds ${limit / 1024 / 1024} MB (SAGEMAKER_MAX_PAYLOAD_IN_MB)`,
     );
-  if (!req.body) return "";
+  if (!req.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
     if (declared > 0 && declared <= SMALL_BODY_BYTES) {
-      return decodeUtf8(new Uint8Array(await req.arrayBuffer()));
+      return new Uint8Array(await req.arrayBuffer());
     }
     for await (const chunk of req.body) {
       size += chunk.length;
@@ -97,7 +97,7 @@ async function readBody(req: Request, limit: number, ticket: Ticket, admission: 
     at += c.length;
   }
   chunks.length = 0;
-  return decodeUtf8(bytes);
+  return bytes;
 }
 
 /**
@@ -114,16 +114,6 @@ async function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Erro
     return await Promise.race([work, expired]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
   }
 }
 
@@ -160,7 +150,7 @@ async function predictBody(
   accept: MediaType,
   type: MediaType,
 ) {
-  const text = await withTimeout(
+  const bytes = await withTimeout(
     readBody(req, options.maxPayloadBytes, ticket, options.admission),
     options.bodyTimeoutMs,
     () =>
@@ -171,11 +161,11 @@ async function predictBody(
           `(SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
       ),
   );
-  const columns = parseBody(text, type);
-  if (columns.length === 0) {
-    throw new RequestError(400, "empty_payload", "the body holds no passenger records");
-  }
-  const out = await model.predict(encodeInputs(columns, model.inputNames));
+  // A large body is parsed on the unit's decoding Worker: this loop keeps answering meanwhile.
+  const { columns, inputs } = bytes.length > SMALL_BODY_BYTES && options.decodeLarge
+    ? await options.decodeLarge(bytes, type, model.inputNames)
+    : decodeRequest(bytes, type, model.inputNames);
+  const out = await model.predict(inputs);
   const headers: Record<string, string> = { "content-type": accept };
   const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;

@@ -10,6 +10,7 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
+import { startDecoder } from "./decode.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 
 export interface UnitConfig {
@@ -53,7 +54,9 @@ async function warmUp(model: OnnxModel): Promise<void> {
 export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
+  const decoder = startDecoder();
   const handler = createHandler(slot, {
+    decodeLarge: decoder.decode,
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
@@ -104,6 +107,7 @@ export function startUnit(config: UnitConfig): Unit {
     stopReleasing();
     await handler.drain();
     await server.shutdown();
+    decoder.stop();
   };
   return {
     server,
