@@ -1,6 +1,7 @@
 /**
  * How much work the server admits, from the memory the process may use: the cgroup's limit
- * (a container's `--memory`, SageMaker's instance) when there is one, else the machine's memory.
+ * (a container's `--memory`, SageMaker's instance) when there is one and readable (Deno lets a
+ * process read /sys only with --allow-all), else the machine's memory (Deno.systemMemoryInfo).
  * Configurable per serving unit with MAX_INFLIGHT_REQUESTS and MAX_INFLIGHT_BODY_MB.
  * @module
  */
@@ -37,15 +38,14 @@ export function memoryLimit(): { bytes: number; source: string } {
   const v1 = readNumber("/sys/fs/cgroup/memory/memory.limit_in_bytes");
   let total: number | undefined;
   try {
-    const kb = /MemTotal:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/meminfo"))?.[1];
-    total = kb ? Number(kb) * 1024 : undefined;
-  } catch { /* not readable */ }
+    total = Deno.systemMemoryInfo().total; // --allow-sys=systemMemoryInfo
+  } catch { /* not allowed */ }
   const cgroup = v2 ?? v1;
   // cgroup v1 reports "no limit" as a huge number: the machine's memory bounds it anyway.
   if (cgroup !== undefined && (total === undefined || cgroup < total)) {
     return { bytes: cgroup, source: v2 !== undefined ? "cgroup memory.max" : "cgroup v1 limit" };
   }
-  if (total !== undefined) return { bytes: total, source: "/proc/meminfo MemTotal" };
+  if (total !== undefined) return { bytes: total, source: "system memory" };
   return { bytes: 1024 * MB, source: "unknown (assumed 1 GiB)" };
 }
 

@@ -10,7 +10,7 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
-import { startDecoder } from "./decode.ts";
+import { startOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 
 export interface UnitConfig {
@@ -54,9 +54,9 @@ async function warmUp(model: OnnxModel): Promise<void> {
 export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
-  const decoder = startDecoder();
+  const offload = startOffload(config.modelPath, config.threads);
   const handler = createHandler(slot, {
-    decodeLarge: decoder.decode,
+    answerLarge: offload.answer,
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
@@ -80,7 +80,7 @@ export function startUnit(config: UnitConfig): Unit {
       intraOpThreads: config.threads,
     });
     await warmUp(model); // before /ping may say 200
-    slot.model = model;
+    slot.model = model; // large bodies that come before the offload Worker is loaded wait for it
     log({
       level: "info",
       message: "model loaded",
@@ -91,6 +91,7 @@ export function startUnit(config: UnitConfig): Unit {
       threads: config.threads,
       load_ms: Math.round(performance.now() - started),
     });
+    await offload.ready; // start-up ends once the offload Worker is loaded too
     // After a burst, the memory it used goes back to the OS once the unit is idle for a second
     // (and the process has grown by 8 MB since its lowest idle reading).
     stopReleasing = releaseWhenIdle(handler, () => {
@@ -107,7 +108,7 @@ export function startUnit(config: UnitConfig): Unit {
     stopReleasing();
     await handler.drain();
     await server.shutdown();
-    decoder.stop();
+    offload.stop();
   };
   return {
     server,

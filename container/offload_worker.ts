@@ -1,0 +1,52 @@
+/**
+ * The offload Worker of a serving unit: loads its own session of the model, then answers
+ * large request bodies (see offload.ts) with the response bytes (transferred) or the
+ * request's error. Collects its garbage when it has nothing left to do, so that a burst's
+ * memory can go back to the OS (container/memory.ts).
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { OnnxModel } from "../src/inference/model.ts";
+import { answerBody, utf8Bytes } from "./offload.ts";
+import { type MediaType, RequestError } from "./payload.ts";
+
+type Job = { id: number; bytes: Uint8Array; type: MediaType; accept: MediaType };
+
+let model: Promise<OnnxModel> | undefined;
+let busy = 0;
+const collect = (globalThis as { gc?: () => void }).gc;
+
+async function answer({ id, bytes, type, accept }: Job) {
+  busy++;
+  try {
+    const { text, records } = await answerBody(await model!, bytes, type, accept);
+    const body = utf8Bytes(text);
+    self.postMessage({ id, ok: true, body, records }, [body.buffer]);
+  } catch (err) {
+    if (err instanceof RequestError) {
+      const { status, code, message, record, field } = err;
+      self.postMessage({ id, ok: false, error: { status, code, message, record, field } });
+    } else {
+      self.postMessage({ id, ok: false, internal: String((err as Error)?.stack ?? err) });
+    }
+  } finally {
+    if (--busy === 0) collect?.();
+  }
+}
+
+self.onmessage = (
+  event: MessageEvent<Job | { type: "start"; modelPath: string; threads: number }>,
+) => {
+  const data = event.data;
+  if ("type" in data && data.type === "start") {
+    model = OnnxModel.load(data.modelPath, undefined, { intraOpThreads: data.threads });
+    model.then(
+      () => self.postMessage({ type: "ready" }),
+      (err) => self.postMessage({ type: "fatal", message: (err as Error).message }),
+    );
+    return;
+  }
+  answer(data as Job);
+};
