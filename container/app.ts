@@ -63,11 +63,11 @@ const OFFLOAD_BYTES = 256 * 1024;
  */
 async function readBody(
   req: Request,
+  declared: number,
   limit: number,
   ticket: Ticket,
   admission: Admission,
 ): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length"));
   const tooLarge = () =>
     new RequestError(
       413,
@@ -142,7 +142,7 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
     throw overloaded(options.admission);
   }
   try {
-    return await predictBody(req, model, options, ticket, accept, type);
+    return await predictBody(req, declared, model, options, ticket, accept, type);
   } finally {
     ticket.release();
   }
@@ -150,6 +150,7 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
 
 async function predictBody(
   req: Request,
+  declared: number,
   model: OnnxModel,
   options: AppOptions,
   ticket: Ticket,
@@ -157,7 +158,7 @@ async function predictBody(
   type: MediaType,
 ) {
   const bytes = await withTimeout(
-    readBody(req, options.maxPayloadBytes, ticket, options.admission),
+    readBody(req, declared, options.maxPayloadBytes, ticket, options.admission),
     options.bodyTimeoutMs,
     () =>
       new RequestError(
@@ -168,9 +169,10 @@ async function predictBody(
       ),
   );
   // A large body is answered on the unit's offload Worker: this loop keeps answering meanwhile.
-  const { body, records } = bytes.length > OFFLOAD_BYTES && options.answerLarge
-    ? await options.answerLarge(bytes, type, accept)
-    : await answerBody(model, bytes, type, accept).then((a) => ({ body: a.text, ...a }));
+  let body: string | Uint8Array, records: number;
+  if (bytes.length > OFFLOAD_BYTES && options.answerLarge) {
+    ({ body, records } = await options.answerLarge(bytes, type, accept));
+  } else ({ text: body, records } = await answerBody(model, bytes, type, accept));
   const headers: Record<string, string> = { "content-type": accept };
   const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;

@@ -57,7 +57,7 @@ type Reply =
 
 /**
  * Starts the offload Worker of a serving unit with its own session of the model; `ready`
- * settles once it is loaded and warm, `stop` ends it.
+ * settles once it is loaded, `stop` ends it.
  */
 export function startOffload(
   modelPath: string,
@@ -90,18 +90,21 @@ export function startOffload(
       waiting.reject(new RequestError(e.status, e.code, e.message, e.record, e.field));
     } else waiting.reject(new Error(`offloaded request failed: ${reply.internal}`));
   };
-  ready.catch(() => {}); // awaited by the unit's start-up, which reports the failure
+  ready.catch(() => {}); // reported through each answer
   worker.postMessage({ type: "start", modelPath, threads });
   return {
+    // Posted once the Worker's model is loaded; if it cannot be, every answer fails with why.
     answer: (bytes, type, accept) =>
-      new Promise<Answered>((resolve, reject) => {
-        const id = next++;
-        pending.set(id, { resolve, reject });
-        const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-          ? bytes
-          : bytes.slice();
-        worker.postMessage({ id, bytes: whole, type, accept }, [whole.buffer as ArrayBuffer]);
-      }),
+      ready.then(() =>
+        new Promise<Answered>((resolve, reject) => {
+          const id = next++;
+          pending.set(id, { resolve, reject });
+          const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+            ? bytes
+            : bytes.slice();
+          worker.postMessage({ id, bytes: whole, type, accept }, [whole.buffer as ArrayBuffer]);
+        })
+      ),
     ready,
     stop: () => worker.terminate(),
   };

@@ -54,9 +54,11 @@ async function warmUp(model: OnnxModel): Promise<void> {
 export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
-  const offload = startOffload(config.modelPath, config.threads);
+  // Started with the first large body: a unit that never sees one costs no second session.
+  let offload: ReturnType<typeof startOffload> | undefined;
   const handler = createHandler(slot, {
-    answerLarge: offload.answer,
+    answerLarge: (bytes, type, accept) =>
+      (offload ??= startOffload(config.modelPath, config.threads)).answer(bytes, type, accept),
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
@@ -80,7 +82,7 @@ export function startUnit(config: UnitConfig): Unit {
       intraOpThreads: config.threads,
     });
     await warmUp(model); // before /ping may say 200
-    slot.model = model; // large bodies that come before the offload Worker is loaded wait for it
+    slot.model = model;
     log({
       level: "info",
       message: "model loaded",
@@ -91,7 +93,6 @@ export function startUnit(config: UnitConfig): Unit {
       threads: config.threads,
       load_ms: Math.round(performance.now() - started),
     });
-    await offload.ready; // start-up ends once the offload Worker is loaded too
     // After a burst, the memory it used goes back to the OS once the unit is idle for a second
     // (and the process has grown by 8 MB since its lowest idle reading).
     stopReleasing = releaseWhenIdle(handler, () => {
@@ -108,7 +109,7 @@ export function startUnit(config: UnitConfig): Unit {
     stopReleasing();
     await handler.drain();
     await server.shutdown();
-    offload.stop();
+    offload?.stop();
   };
   return {
     server,
