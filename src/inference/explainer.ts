@@ -107,10 +107,7 @@ export class Explainer {
   explainFeatures(x: Float32Array, rows: number): { base: number; phi: Float64Array } {
     const k = this.features.length;
     if (x.length !== rows * k) throw new Error(`expected ${rows} x ${k} features, got ${x.length}`);
-    const phi = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) {
-      this.trees.explainInto(x.subarray(r * k, (r + 1) * k), phi.subarray(r * k, (r + 1) * k));
-    }
+    const phi = this.trees.explainRowsInto(x, rows, new Float64Array(rows * k));
     return { base: this.trees.base, phi };
   }
 

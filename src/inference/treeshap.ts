@@ -10,6 +10,8 @@
  * @module
  */
 
+import { FastTree } from "./treeshap_fast.ts";
+
 /** One tree: node 0 is the root; `left` is where x <= threshold goes (BRANCH_LEQ). */
 export interface ShapTree {
   /** Feature index of a split node, -1 for a leaf. */
@@ -61,6 +63,17 @@ class Path {
   readonly one: Float64Array;
   readonly weight: Float64Array;
 
+  /** Ratios of path positions, [d * stride + i]: the recursion's divisions, done once. */
+  readonly stride: number;
+  /** (i + 1) / (d + 1) */
+  readonly up: Float64Array;
+  /** (d - i) / (d + 1) */
+  readonly down: Float64Array;
+  /** (d + 1) / (i + 1) */
+  readonly upInverse: Float64Array;
+  /** (d + 1) / (d - i) */
+  readonly downInverse: Float64Array;
+
   /** Room for one path segment per recursion level, each up to `depth + 2` long. */
   constructor(readonly depth: number) {
     const size = ((depth + 2) * (depth + 3)) / 2;
@@ -68,14 +81,30 @@ class Path {
     this.zero = new Float64Array(size);
     this.one = new Float64Array(size);
     this.weight = new Float64Array(size);
+    const stride = this.stride = depth + 2;
+    this.up = new Float64Array(stride * stride);
+    this.down = new Float64Array(stride * stride);
+    this.upInverse = new Float64Array(stride * stride);
+    this.downInverse = new Float64Array(stride * stride);
+    for (let d = 0; d < stride; d++) {
+      for (let i = 0; i < d; i++) {
+        this.up[d * stride + i] = (i + 1) / (d + 1);
+        this.down[d * stride + i] = (d - i) / (d + 1);
+        this.upInverse[d * stride + i] = (d + 1) / (i + 1);
+        this.downInverse[d * stride + i] = (d + 1) / (d - i);
+      }
+    }
   }
 
   /** Copies the `length` first elements of the segment at `from` to the one at `to`. */
   copy(from: number, to: number, length: number): void {
-    this.feature.copyWithin(to, from, from + length);
-    this.zero.copyWithin(to, from, from + length);
-    this.one.copyWithin(to, from, from + length);
-    this.weight.copyWithin(to, from, from + length);
+    // Paths are short: a plain loop beats four copyWithin calls.
+    for (let i = 0; i < length; i++) {
+      this.feature[to + i] = this.feature[from + i];
+      this.zero[to + i] = this.zero[from + i];
+      this.one[to + i] = this.one[from + i];
+      this.weight[to + i] = this.weight[from + i];
+    }
   }
 
   /** EXTEND: appends (feature, zero, one) at position `d` of the segment at `at`. */
@@ -85,9 +114,10 @@ class Path {
     this.zero[at + d] = zero;
     this.one[at + d] = one;
     w[at + d] = d === 0 ? 1 : 0;
+    const row = d * this.stride;
     for (let i = d - 1; i >= 0; i--) {
-      w[at + i + 1] += (one * w[at + i] * (i + 1)) / (d + 1);
-      w[at + i] = (zero * w[at + i] * (d - i)) / (d + 1);
+      w[at + i + 1] += one * w[at + i] * this.up[row + i];
+      w[at + i] = zero * w[at + i] * this.down[row + i];
     }
   }
 
@@ -112,21 +142,33 @@ class Path {
     }
   }
 
-  /** The total permutation weight of the path with element `index` unwound (not modified). */
-  unwoundSum(at: number, d: number, index: number): number {
+  /**
+   * The total permutation weight of the path with element `index` unwound (not modified), for
+   * an element whose one fraction is 1 (one fractions are 0 or 1 in path-dependent TreeSHAP).
+   */
+  unwoundSumOfHot(at: number, d: number, index: number): number {
     const w = this.weight;
-    const one = this.one[at + index], zero = this.zero[at + index];
+    const zero = this.zero[at + index];
+    const row = d * this.stride;
     let next = w[at + d];
     let total = 0;
     for (let i = d - 1; i >= 0; i--) {
-      if (one !== 0) {
-        const tmp = (next * (d + 1)) / ((i + 1) * one);
-        total += tmp;
-        next = w[at + i] - (tmp * zero * (d - i)) / (d + 1);
-      } else {
-        total += (w[at + i] / zero) * ((d + 1) / (d - i));
-      }
+      const tmp = next * this.upInverse[row + i];
+      total += tmp;
+      next = w[at + i] - tmp * zero * this.down[row + i];
     }
+    return total;
+  }
+
+  /**
+   * The unwound sum of an element whose one fraction is 0, times its zero fraction: the same
+   * for every such element of the path, so computed once per leaf.
+   */
+  unwoundSumOfCold(at: number, d: number): number {
+    const w = this.weight;
+    const row = d * this.stride;
+    let total = 0;
+    for (let i = d - 1; i >= 0; i--) total += w[at + i] * this.downInverse[row + i];
     return total;
   }
 }
@@ -172,9 +214,17 @@ export function treeShap(
     const split = feature[node];
     if (split < 0) {
       const v = value[node] * scale;
+      // A feature the row does not follow here (one fraction 0) gets (0 - z) * (sum / z) * v.
+      let cold = NaN;
       for (let i = 1; i <= unique; i++) {
-        const w = path.unwoundSum(at, unique, i);
-        phi[path.feature[at + i]] += w * (path.one[at + i] - path.zero[at + i]) * v;
+        const one = path.one[at + i];
+        if (one === 0) {
+          if (Number.isNaN(cold)) cold = path.unwoundSumOfCold(at, unique) * v;
+          phi[path.feature[at + i]] -= cold;
+        } else {
+          const w = path.unwoundSumOfHot(at, unique, i);
+          phi[path.feature[at + i]] += w * (1 - path.zero[at + i]) * v;
+        }
       }
       return;
     }
@@ -207,25 +257,86 @@ export interface RowExplanation {
   readonly phi: Float64Array;
 }
 
-/** Explains rows of an ensemble, with per-tree depths, expectations and scratch computed once. */
+/** Default memory for the per-leaf tables of {@link FastTree}: 2^21 numbers (16 MB). */
+export const FAST_TABLE_BUDGET = 2 ** 21;
+
+/**
+ * Explains rows of an ensemble, with per-tree depths, expectations and scratch computed once.
+ * The first trees whose tables fit the budget together (in table entries) use
+ * {@link FastTree}, the others Algorithm 2; both give the same values. The tables are built on
+ * the first explanation.
+ */
 export class EnsembleExplainer {
   readonly base: number;
   readonly #depths: number[];
   readonly #scratch = new TreeShapScratch();
+  #fast?: (FastTree | undefined)[];
 
-  constructor(readonly ensemble: ShapEnsemble) {
+  constructor(readonly ensemble: ShapEnsemble, readonly tableBudget = FAST_TABLE_BUDGET) {
     for (const tree of ensemble.trees) checkTree(tree, ensemble.nFeatures);
     this.#depths = ensemble.trees.map(treeDepth);
     this.base = ensemble.offset +
       ensemble.scale * ensemble.trees.reduce((a, t) => a + expectedValue(t), 0);
   }
 
+  #fastTrees(): (FastTree | undefined)[] {
+    if (this.#fast) return this.#fast;
+    let left = this.tableBudget;
+    return this.#fast = this.ensemble.trees.map((tree) => {
+      const size = FastTree.size(tree);
+      if (!(size <= left)) left = -1; // no tables for this tree or any later one
+      if (left < 0) return undefined;
+      left -= size;
+      return new FastTree(tree);
+    });
+  }
+
+  /** How many trees use the precomputed tables. */
+  get fastTrees(): number {
+    return this.#fastTrees().filter((t) => t !== undefined).length;
+  }
+
   /** SHAP values of the row `x` (one value per feature), added into `phi` (zeroed first). */
   explainInto(x: ArrayLike<number>, phi: Float64Array): Float64Array {
     phi.fill(0);
     const { trees, scale } = this.ensemble;
+    const fast = this.#fastTrees();
     for (let t = 0; t < trees.length; t++) {
-      treeShap(trees[t], x, phi, scale, this.#depths[t], this.#scratch);
+      const tree = fast[t];
+      if (tree) tree.explainInto(x, phi, scale);
+      else treeShap(trees[t], x, phi, scale, this.#depths[t], this.#scratch);
+    }
+    return phi;
+  }
+
+  /**
+   * SHAP values of `rows` rows (row-major `x`, nFeatures per row) into `phi` (same layout,
+   * zeroed first): the same numbers as {@link explainInto} row by row, faster for many rows.
+   */
+  explainRowsInto(x: Float32Array, rows: number, phi: Float64Array): Float64Array {
+    const k = this.ensemble.nFeatures;
+    if (x.length !== rows * k || phi.length !== rows * k) {
+      throw new Error(`expected ${rows} x ${k} features and values`);
+    }
+    phi.fill(0);
+    const { trees, scale } = this.ensemble;
+    const fast = this.#fastTrees();
+    for (let t = 0; t < trees.length; t++) {
+      const tree = fast[t];
+      if (tree) tree.explainRows(x, rows, k, phi, scale);
+      else {
+        for (let r = 0; r < rows; r++) {
+          const row = phi.subarray(r * k, (r + 1) * k);
+          treeShap(
+            trees[t],
+            x.subarray(r * k, (r + 1) * k),
+            row,
+            scale,
+            this.#depths[t],
+            this.#scratch,
+          );
+        }
+      }
     }
     return phi;
   }

@@ -1,7 +1,7 @@
 /**
  * TreeSHAP against the definition: brute-force Shapley values of the same path-dependent value
  * function over every feature subset, on random trees and ensembles (repeated features,
- * uneven covers, a feature no tree uses).
+ * uneven covers, a feature no tree uses), for Algorithm 2 and for the per-leaf tables.
  */
 
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import {
   type ShapTree,
   treeShap,
 } from "./treeshap.ts";
+import { FastTree } from "./treeshap_fast.ts";
 
 /** A random tree over features [0, usable), up to `maxDepth` deep, covers adding up. */
 function randomTree(random: Random, usable: number, maxDepth: number): ShapTree {
@@ -91,7 +92,10 @@ Deno.test("treeshap: one tree equals brute-force Shapley values; unused feature 
       const phi = new Float64Array(m);
       treeShap(tree, x, phi);
       const want = bruteForce([tree], x, m, 1);
+      const fast = new Float64Array(m);
+      new FastTree(tree).explainInto(x, fast, 1);
       for (let f = 0; f < m; f++) {
+        assert.ok(Math.abs(fast[f] - want[f]) < 1e-12, `tables, tree ${t} feature ${f}`);
         assert.ok(
           Math.abs(phi[f] - want[f]) < 1e-12,
           `tree ${t} feature ${f}: ${phi[f]} vs ${want[f]}`,
@@ -117,18 +121,37 @@ Deno.test("treeshap: ensembles (scale, offset) equal brute force and add up to t
       offset: e % 2 ? 0 : -0.37,
       space: e % 2 ? "probability" : "log-odds",
     };
-    const explainer = new EnsembleExplainer(ensemble);
+    // Tables for every tree, for none (Algorithm 2 only), and for some.
+    const tables = new EnsembleExplainer(ensemble);
+    const algorithm2 = new EnsembleExplainer(ensemble, 0);
+    const mixed = new EnsembleExplainer(ensemble, FastTree.size(trees[0]));
+    assert.equal(tables.fastTrees, trees.length);
+    assert.equal(algorithm2.fastTrees, 0);
+    assert.equal(mixed.fastTrees, 1);
     const none = ensemble.offset + ensemble.scale *
         trees.reduce((a, t) => a + valueOf(t, [], 0), 0);
-    assert.ok(Math.abs(explainer.base - none) < 1e-12);
-    for (let r = 0; r < 4; r++) {
+    const rows = 4;
+    const batch = new Float32Array(rows * m);
+    const wanted: Float64Array[] = [];
+    for (let r = 0; r < rows; r++) {
       const x = randomRow(random, m);
-      const { base, phi } = explainer.explain(x);
+      batch.set(x, r * m);
       const want = bruteForce(trees, x, m, ensemble.scale);
-      want.forEach((w, f) => assert.ok(Math.abs(phi[f] - w) < 1e-12, `${f}: ${phi[f]} vs ${w}`));
-      assert.equal(phi[m - 1], 0);
-      const total = base + phi.reduce((a, b) => a + b, 0);
-      assert.ok(Math.abs(total - explainer.output(x)) < 1e-12);
+      wanted.push(want);
+      for (const explainer of [tables, algorithm2, mixed]) {
+        assert.ok(Math.abs(explainer.base - none) < 1e-12);
+        const { base, phi } = explainer.explain(x);
+        want.forEach((w, f) => assert.ok(Math.abs(phi[f] - w) < 1e-12, `${f}: ${phi[f]} vs ${w}`));
+        assert.equal(phi[m - 1], 0);
+        const total = base + phi.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(total - explainer.output(x)) < 1e-12);
+      }
+    }
+    for (const explainer of [tables, algorithm2, mixed]) {
+      const phi = explainer.explainRowsInto(batch, rows, new Float64Array(rows * m));
+      wanted.forEach((want, r) =>
+        want.forEach((w, f) => assert.ok(Math.abs(phi[r * m + f] - w) < 1e-12, `row ${r} ${f}`))
+      );
     }
   }
 });
