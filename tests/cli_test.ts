@@ -2,19 +2,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHARED_DATA, withTempDir } from "./helpers.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
-
-async function task(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", ...args],
-    cwd: ROOT,
-    env: { TITANIC_DATA_DIR: SHARED_DATA, NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+import { denoTask as task, SHARED_DATA, withTempDir } from "./helpers.ts";
 
 Deno.test("cli: --help explains every task's options", async () => {
   const names = [

@@ -12,7 +12,7 @@ import { explainPipeline } from "../src/pipeline/explain.ts";
 import { train } from "../src/train.ts";
 import onnxProto from "onnx-proto";
 import { sha256Hex } from "../src/util/fs.ts";
-import { dataset, SHARED_DATA, withTempDir } from "./helpers.ts";
+import { dataset, denoTask as task, SHARED_DATA, withTempDir } from "./helpers.ts";
 import { invoke, startServer } from "./server_helpers.ts";
 
 const EXPLAIN = { "x-amzn-sagemaker-custom-attributes": "explain=true" };
@@ -119,7 +119,7 @@ for (const preset of ["seed", "forest", "boosting"]) {
   });
 }
 
-Deno.test("explain server: bad attribute 400, explain=false unchanged, no covers 400", async () => {
+Deno.test("explain server: bad attribute 400, explain=false unchanged, no covers 400; invoke and predict --explain", async () => {
   Deno.env.set("TITANIC_DATA_DIR", SHARED_DATA);
   await withTempDir(async (dir) => {
     const trained = await train({
@@ -159,9 +159,49 @@ Deno.test("explain server: bad attribute 400, explain=false unchanged, no covers
       assert.equal(err.error, "invalid_custom_attribute");
       assert.equal(err.field, "explain");
       assert.match(err.message, /"yes"/);
+      // deno task invoke --explain, against this server.
+      const payload = join(dir, "one.json");
+      await Deno.writeTextFile(payload, body);
+      const invoked = await task("invoke", "--url", server.url, "--file", payload, "--explain");
+      assert.equal(invoked.code, 0, invoked.stderr);
+      assert.equal(invoked.stdout.trim(), ok.text);
     } finally {
       await server.stop();
     }
+    // deno task predict --explain: the same numbers as columns, adding up to the probability.
+    const predicted = await task(
+      "predict",
+      "--explain",
+      "--model",
+      trained.onnxPath,
+      "--input",
+      join(SHARED_DATA, "test.csv"),
+    );
+    assert.equal(predicted.code, 0, predicted.stderr);
+    const [header, ...rows] = predicted.stdout.trim().split("\n").map((l) => l.split(","));
+    const { explanation } = explainPipeline(
+      trained.pipeline,
+      encodeInputs((await dataset()).test.columns, trained.pipeline.inputs()),
+    );
+    assert.deepEqual(header, [
+      "PassengerId",
+      "Survived",
+      "Probability",
+      "space",
+      "base_value",
+      ...explanation.groups,
+    ]);
+    assert.equal(rows.length, 418);
+    const g = explanation.groups.length;
+    rows.forEach((cells, r) => {
+      assert.equal(cells[3], "log-odds");
+      const numbers = cells.slice(4).map(Number);
+      const margin = numbers.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sigmoid(margin) - Number(cells[2])) <= 1e-4, `row ${r}`);
+      numbers.slice(1).forEach((v, j) =>
+        assert.ok(Math.abs(v - explanation.values[r * g + j]) <= 5e-7, `row ${r} group ${j}`)
+      );
+    });
     const old = await startServer(["--model", barePath]);
     try {
       const res = await invoke(old, body, "application/json", EXPLAIN);

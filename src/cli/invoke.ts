@@ -22,6 +22,7 @@ Options:
   --content-type T      default from the file name: .json, .csv (text/csv), .jsonl
   --accept A            response type (default: application/json)
   --custom-attributes S X-Amzn-SageMaker-Custom-Attributes
+  --explain             ask for TreeSHAP explanations (adds explain=true to the attributes)
   --region R            AWS region (with --endpoint)
 ${AWS_USAGE.split("\n").slice(3).join("\n")}
   -h, --help            show this help
@@ -35,6 +36,7 @@ await runAwsMain(async () => {
     "content-type": { type: "string" },
     accept: { type: "string" },
     "custom-attributes": { type: "string" },
+    explain: { type: "boolean" },
     region: { type: "string" },
   }, USAGE);
   const file = stringOption(values.file) ?? fail(`--file is required\n${USAGE}`);
@@ -53,7 +55,8 @@ await runAwsMain(async () => {
     body,
     contentType: stringOption(values["content-type"]) ?? contentTypeOf(file),
     accept: stringOption(values.accept) ?? "application/json",
-    customAttributes: stringOption(values["custom-attributes"]),
+    customAttributes: [stringOption(values["custom-attributes"]), values.explain && "explain=true"]
+      .filter(Boolean).join(";") || undefined,
   };
   const result = url
     ? await invokeUrl(url, request)
