@@ -76,79 +76,64 @@ export class FastTree {
 
   /** Adds `scale` times the tree's SHAP values for row `x` to `phi`. */
   explainInto(x: ArrayLike<number>, phi: Float64Array, scale: number): void {
-    const { feature, threshold, left, right, value } = this.tree;
-    const position = this.#position, table = this.#table;
-    const features = this.#features, ratio = this.#ratio, pathLength = this.#pathLength;
-    const tableAt = this.#tableAt, pathStart = this.#pathAt;
-    // `cold`: bit p set when the row goes against a split on the path's p-th feature.
-    const walk = (node: number, cold: number): void => {
-      const f = feature[node];
-      if (f >= 0) {
-        const bit = 1 << position[node];
-        if (x[f] <= threshold[node]) {
-          walk(left[node], cold);
-          walk(right[node], cold | bit);
-        } else {
-          walk(left[node], cold | bit);
-          walk(right[node], cold);
-        }
-        return;
-      }
-      const d = pathLength[node];
-      if (d === 0) return;
-      const at = tableAt[node], pathAt = pathStart[node];
-      const hot = ((1 << d) - 1) & ~cold;
-      const v = value[node] * scale;
-      const all = v * table[at + hot];
-      for (let p = 0; p < d; p++) {
-        const bit = 1 << p;
-        if (hot & bit) phi[features[pathAt + p]] += v * ratio[pathAt + p] * table[at + (hot ^ bit)];
-        else phi[features[pathAt + p]] -= all;
-      }
-    };
-    walk(0, 0);
+    this.explainRows(x, 1, 0, phi, scale);
   }
 
   /**
    * Adds `scale` times the SHAP values of many rows (row-major `x`, k features per row) to
-   * `phi` (same layout): node by node over all rows, so that a leaf's table is read for every
-   * row while it is in cache.
+   * `phi` (same layout). One pass over the nodes in id order (children come after their
+   * parent), each over all rows, so that a leaf's table is read for every row while in cache.
    */
-  explainRows(x: Float32Array, rows: number, k: number, phi: Float64Array, scale: number): void {
+  explainRows(x: ArrayLike<number>, rows: number, k: number, phi: Float64Array, scale: number) {
     const { feature, threshold, left, right, value } = this.tree;
     const position = this.#position, table = this.#table;
     const features = this.#features, ratio = this.#ratio, pathLength = this.#pathLength;
     const tableAt = this.#tableAt, pathStart = this.#pathAt;
-    // cold[level][r]: the row's cold bits at the current node of that level.
-    const levels: Int32Array[] = [new Int32Array(rows)];
-    const walk = (node: number, level: number): void => {
-      const cold = levels[level];
+    const n = feature.length;
+    // cold[node * rows + r]: bit p set when row r went against a split on the path's p-th
+    // feature on its way to `node`.
+    const cold = this.#coldMasks(n * rows);
+    for (let r = 0; r < rows; r++) cold[r] = 0;
+    for (let node = 0; node < n; node++) {
+      const at = node * rows;
       const f = feature[node];
       if (f >= 0) {
-        const child = levels[level + 1] ??= new Int32Array(rows);
         const bit = 1 << position[node], t = threshold[node];
-        for (let r = 0; r < rows; r++) child[r] = x[r * k + f] <= t ? cold[r] : cold[r] | bit;
-        walk(left[node], level + 1);
-        for (let r = 0; r < rows; r++) child[r] = x[r * k + f] <= t ? cold[r] | bit : cold[r];
-        walk(right[node], level + 1);
-        return;
+        const l = left[node] * rows, rr = right[node] * rows;
+        for (let r = 0; r < rows; r++) {
+          const c = cold[at + r];
+          if (x[r * k + f] <= t) {
+            cold[l + r] = c;
+            cold[rr + r] = c | bit;
+          } else {
+            cold[l + r] = c | bit;
+            cold[rr + r] = c;
+          }
+        }
+        continue;
       }
       const d = pathLength[node];
-      if (d === 0) return;
-      const at = tableAt[node], pathAt = pathStart[node], full = (1 << d) - 1;
+      if (d === 0) continue;
+      const tableStart = tableAt[node], pathAt = pathStart[node], full = (1 << d) - 1;
       const v = value[node] * scale;
       for (let r = 0; r < rows; r++) {
-        const hot = full & ~cold[r], out = r * k;
-        const all = v * table[at + hot];
+        const hot = full & ~cold[at + r], out = r * k;
+        const all = v * table[tableStart + hot];
         for (let p = 0; p < d; p++) {
-          const bit = 1 << p;
-          if (hot & bit) {
-            phi[out + features[pathAt + p]] += v * ratio[pathAt + p] * table[at + (hot ^ bit)];
-          } else phi[out + features[pathAt + p]] -= all;
+          const bit = 1 << p, j = out + features[pathAt + p];
+          if (hot & bit) phi[j] += v * ratio[pathAt + p] * table[tableStart + (hot ^ bit)];
+          else phi[j] -= all;
         }
       }
-    };
-    walk(0, 0);
+    }
+  }
+
+  #cold = new Int32Array(0);
+
+  /** Scratch for the masks, kept between calls (explanations run one at a time). */
+  #coldMasks(size: number): Int32Array {
+    if (this.#cold.length < size) this.#cold = new Int32Array(size);
+    return this.#cold;
   }
 }
 
