@@ -1,9 +1,10 @@
 /**
- * `deno task bench:explain [--model FILE]`: prints what explanations cost on the real server,
- * on loopback: one-record requests (p50, p99) and 1000-record requests, with and without
- * `explain=true`, sequential so that each figure is one request's own latency. Prints, asserts
- * nothing. The default model is models/titanic.onnx, which must carry covers (a model trained
- * since explanations exist).
+ * `deno task bench:explain [--model FILE] [--plain]`: prints what explanations cost on the real
+ * server, on loopback: one-record requests (p50, p99) and 1000-record requests, with and
+ * without `explain=true`, sequential so that each figure is one request's own latency. Prints,
+ * asserts nothing. `--plain` measures requests without explanations only (to compare with a
+ * server that has none). The default model is models/titanic.onnx, which must carry covers (a
+ * model trained since explanations exist).
  * @module
  */
 
@@ -11,7 +12,10 @@ import { parseArgs } from "node:util";
 import { startServer } from "./launch.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const { values } = parseArgs({ args: Deno.args, options: { model: { type: "string" } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { model: { type: "string" }, plain: { type: "boolean" } },
+});
 const model = values.model ?? `${ROOT}models/titanic.onnx`;
 const examples = JSON.parse(
   await Deno.readTextFile(`${ROOT}container/examples/passengers.json`),
@@ -48,7 +52,7 @@ try {
   for (
     const [name, body, runs] of [["1 record", one, 400], ["1000 records", thousand, 30]] as const
   ) {
-    for (const explain of [false, true]) {
+    for (const explain of values.plain ? [false] : [false, true]) {
       const r = await timed(server.url, body, explain, runs);
       console.log(
         `${name.padEnd(13)} ${explain ? "explained" : "plain    "}  ${f(r.p50)} ${f(r.p99)}`,
