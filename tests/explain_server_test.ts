@@ -213,3 +213,23 @@ Deno.test("explain server: bad attribute 400, explain=false unchanged, no covers
     }
   });
 });
+
+Deno.test("explain server: the container's module graph holds no training code", async () => {
+  const root = new URL("../", import.meta.url);
+  for (const entry of ["container/server.ts", "container/worker.ts"]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: root.pathname,
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const modules = (JSON.parse(new TextDecoder().decode(out.stdout)).modules as {
+      specifier: string;
+    }[]).map((m) => m.specifier.replace(root.href, ""));
+    assert.ok(modules.includes("container/explain.ts") || entry.endsWith("worker.ts"));
+    assert.ok(modules.some((m) => m === "src/inference/treeshap.ts"), `${entry} explains`);
+    const training = modules.filter((m) =>
+      /^src\/(learners|pipeline|onnx|eval|train)|nodejs-polars|onnx-proto/.test(m)
+    );
+    assert.deepEqual(training, [], `${entry} imports training code`);
+  }
+});

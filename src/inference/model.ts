@@ -29,9 +29,26 @@ export class OnnxModel {
     readonly session: ort.InferenceSession,
     readonly card: ModelCard,
     readonly sha256: string,
-    /** TreeSHAP from the model file's trees and covers; undefined for older model files. */
-    readonly explainer?: Explainer,
-  ) {}
+    bytes: Uint8Array,
+  ) {
+    this.#bytes = this.session.outputNames.includes(FEATURES_OUTPUT) ? bytes : undefined;
+  }
+
+  /** The verified model bytes, kept until the explainer is built (only models that can explain). */
+  #bytes?: Uint8Array;
+  #explainer?: Explainer;
+
+  /**
+   * TreeSHAP from the model file's trees and covers, built on first use (a server that never
+   * explains pays nothing); undefined for model files made before explanations.
+   */
+  get explainer(): Explainer | undefined {
+    if (this.#bytes) {
+      this.#explainer = explainerFromOnnx(this.#bytes);
+      this.#bytes = undefined;
+    }
+    return this.#explainer;
+  }
 
   /**
    * Loads `onnxPath` and its card (default: same name with .json), refusing a model whose
@@ -56,11 +73,7 @@ export class OnnxModel {
           `the file is corrupt or belongs to another card`,
       );
     }
-    const session = await createSession(bytes, options);
-    const explainer = session.outputNames.includes(FEATURES_OUTPUT)
-      ? explainerFromOnnx(bytes)
-      : undefined;
-    return new OnnxModel(session, card, sha256, explainer);
+    return new OnnxModel(await createSession(bytes, options), card, sha256, bytes);
   }
 
   /** Names of the graph inputs, in graph order. */

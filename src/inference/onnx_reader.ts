@@ -33,15 +33,23 @@ class Reader {
   constructor(readonly buf: Uint8Array) {}
 
   varint(): number {
-    let result = 0n, shift = 0n;
+    // Up to 4 bytes (28 bits) in plain numbers; longer ones (large or negative int64) in BigInt.
+    let result = 0;
+    for (let i = 0; i < 4; i++) {
+      if (this.at >= this.buf.length) throw new Error("truncated varint");
+      const b = this.buf[this.at++];
+      result |= (b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) return result;
+    }
+    let big = BigInt(result), shift = 28n;
     for (;;) {
       if (this.at >= this.buf.length) throw new Error("truncated varint");
       const b = this.buf[this.at++];
-      result |= BigInt(b & 0x7f) << shift;
+      big |= BigInt(b & 0x7f) << shift;
       if (!(b & 0x80)) break;
       shift += 7n;
     }
-    return Number(BigInt.asIntN(64, result));
+    return Number(BigInt.asIntN(64, big));
   }
 
   take(n: number): Uint8Array {
