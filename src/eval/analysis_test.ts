@@ -8,7 +8,11 @@ import { OneHotEncoder } from "../pipeline/onehot.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { reliability } from "./calibration.ts";
 import { crossValidatedImportance, permutationImportance } from "./importance.ts";
-import { choose, runSearch, standardError } from "./search.ts";
+import { candidate, choose, runSearch, standardError } from "./search.ts";
+import { MAJORITY, nestedCrossValidate, select } from "./nested.ts";
+import { stratifiedFolds } from "./cv.ts";
+import { takeRows } from "../codec/columns.ts";
+import { dataset } from "../../tests/helpers.ts";
 
 Deno.test("reliability: bins, observed rates and calibration error", () => {
   const y = [0, 0, 1, 1, 1, 0];
@@ -96,4 +100,36 @@ Deno.test("search: the choice is the cheapest within one corrected standard erro
   );
   // Equal cost: the more accurate.
   assert.equal(choose([result("x", 0.84, 400), result("y", 0.845, 400)]).candidate.name, "y");
+});
+
+Deno.test("nested CV: the selection runs inside each outer fold, reproducible from its seed", async () => {
+  const { train } = await dataset();
+  const y = train.labels!;
+  const space = [
+    candidate("original", { learner: "forest", params: { nEstimators: 5, maxDepth: 2 } }),
+    candidate("group", { learner: "forest", params: { nEstimators: 5, maxDepth: 3 } }),
+  ];
+  const options = { folds: 3, repeats: 1, innerFolds: 3, innerRepeats: 1, comparators: [MAJORITY] };
+  const a = nestedCrossValidate(space, train.columns, y, { ...options, seed: 1 });
+  const b = nestedCrossValidate(space, train.columns, y, { ...options, seed: 1 });
+  const c = nestedCrossValidate(space, train.columns, y, { ...options, seed: 2 });
+  assert.deepEqual(a.perFold, b.perFold);
+  assert.deepEqual(a.outOfFold, b.outOfFold);
+  assert.notDeepEqual(a.perFold.map((f) => f.accuracy), c.perFold.map((f) => f.accuracy));
+  // Each outer fold's choice is the selection run on that fold's training rows alone.
+  const folds = stratifiedFolds(y, 3, 1, 0);
+  folds.forEach((testIdx, f) => {
+    const held = new Set(testIdx);
+    const rows = Int32Array.from(Array.from(y.keys()).filter((i) => !held.has(i)));
+    const inner = select(space, takeRows(train.columns, rows), Uint8Array.from(rows, (i) => y[i]), {
+      innerFolds: 3,
+      innerRepeats: 1,
+      seed: 1 + 1000 + f,
+    });
+    assert.equal(a.perFold[f].chosen, inner.chosen.candidate.name);
+    assert.equal(a.perFold[f].selectionScore, inner.chosen.report.accuracy.mean);
+  });
+  // The paired difference with the majority class is the mean of the per-fold differences.
+  const diffs = a.perFold.map((f) => f.accuracy - f.comparators["majority class"]);
+  assert.ok(Math.abs(a.comparisons[0].difference.mean - diffs.reduce((s, d) => s + d) / 3) < 1e-15);
 });
