@@ -106,6 +106,8 @@ Deno.test("cli: evaluate prints the k-fold report and can write it as JSON", asy
     "seed",
     "--folds",
     "3",
+    "--repeats",
+    "1",
     "--output",
     output,
   );
