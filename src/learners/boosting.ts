@@ -11,11 +11,16 @@
  */
 
 import type { GraphBuilder } from "../onnx/builder.ts";
-import { binaryOutputs, type ExportTree, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
+import {
+  binaryOutputs,
+  type ExportTree,
+  leafOf,
+  sumLeafWeights,
+  treeEnsembleSum,
+} from "../onnx/tree_ensemble.ts";
 import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
 import { binMatrix, type BinnedMatrix, type Matrix, partition, splitThreshold } from "./matrix.ts";
 import { Random } from "./random.ts";
-import { leafOf } from "./tree.ts";
 
 /** Boosting parameters (XGBoost / scikit-learn names in camelCase). */
 export interface BoostingParams {
@@ -70,10 +75,9 @@ function growRegressionTree(
   features: number[],
   p: BoostingParams,
 ): BoostedTree {
-  const maxBins = Math.max(1, ...data.values.map((v) => v.length));
-  const hg = new Float64Array(maxBins);
-  const hh = new Float64Array(maxBins);
-  const hn = new Int32Array(maxBins);
+  const hg = new Float64Array(data.maxBins);
+  const hh = new Float64Array(data.maxBins);
+  const hn = new Int32Array(data.maxBins);
   const lambda = p.l2Regularization;
   const feature: number[] = [], threshold: number[] = [], left: number[] = [];
   const right: number[] = [], value: number[] = [], gain: number[] = [];
@@ -245,10 +249,7 @@ export class GradientBoostingClassifier implements Classifier {
   /** The float32 margin per row, bit-identical to the graph's. */
   margins(x: Matrix): Float32Array {
     this.#requireFitted();
-    const sum = new Float64Array(x.rows);
-    for (const tree of this.trees) {
-      for (let r = 0; r < x.rows; r++) sum[r] += tree.leafWeight[leafOf(tree, x.columns, r)];
-    }
+    const sum = sumLeafWeights(this.trees, x.columns, x.rows);
     return Float32Array.from(sum, (s) => Math.fround(Math.fround(s) + this.baseScore));
   }
 
