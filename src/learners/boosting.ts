@@ -179,18 +179,34 @@ export class GradientBoostingClassifier implements Classifier {
     if (!(this.params.learningRate > 0)) throw new Error("learningRate must be positive");
   }
 
-  fit(x: Matrix, y: Uint8Array): this {
+  /**
+   * Fits on `x`, `y`. With `earlyStoppingRounds`, stops on the log loss of `validation` when
+   * given (XGBoost's eval_set; all of `x` is then trained on), else of a stratified
+   * `validationFraction` of the rows held out; keeps the trees up to the best round.
+   */
+  fit(x: Matrix, y: Uint8Array, validation?: { x: Matrix; y: Uint8Array }): this {
     if (y.length !== x.rows) throw new Error(`${x.rows} rows but ${y.length} labels`);
     const p = this.params;
+    if (validation && !(p.earlyStoppingRounds > 0)) {
+      throw new Error("a validation set is for early stopping: set earlyStoppingRounds");
+    }
+    if (validation && validation.y.length !== validation.x.rows) {
+      throw new Error(`validation: ${validation.x.rows} rows but ${validation.y.length} labels`);
+    }
     const random = new Random(p.randomState, 7);
     const data = binMatrix(x);
-    const [trainRows, validRows] = p.earlyStoppingRounds > 0
+    const [trainRows, validRows] = p.earlyStoppingRounds > 0 && !validation
       ? innerSplit(y, p.validationFraction, random)
-      : [Int32Array.from(y.keys()), new Int32Array(0)];
+      : [Int32Array.from(y.keys()), Int32Array.from(validation?.y.keys() ?? [])];
     const positives = trainRows.reduce((a, i) => a + y[i], 0);
     const rate = Math.min(Math.max(positives / trainRows.length, 1e-6), 1 - 1e-6);
     this.baseScore = Math.fround(Math.log(rate / (1 - rate)));
     const margin = new Float64Array(x.rows).fill(this.baseScore);
+    // The validation rows' margins: their own when the set is separate, else within `margin`.
+    const valid = validation ?? { x, y };
+    const validMargin = validation
+      ? new Float64Array(validation.x.rows).fill(this.baseScore)
+      : margin;
     const grad = new Float64Array(x.rows), hess = new Float64Array(x.rows);
     const nFeatures = x.columns.length;
     const perTree = Math.max(1, Math.round(p.colsampleByTree * nFeatures));
@@ -215,11 +231,16 @@ export class GradientBoostingClassifier implements Classifier {
       const tree = growRegressionTree(data, rows, grad, hess, features, p);
       trees.push(tree);
       for (let i = 0; i < x.rows; i++) margin[i] += tree.rawValue[leafOf(tree, x.columns, i)];
+      if (validation) {
+        for (const i of validRows) {
+          validMargin[i] += tree.rawValue[leafOf(tree, validation.x.columns, i)];
+        }
+      }
       if (validRows.length > 0) {
         let loss = 0;
         for (const i of validRows) {
-          const prob = Math.min(Math.max(sigmoid(margin[i]), 1e-15), 1 - 1e-15);
-          loss -= y[i] ? Math.log(prob) : Math.log(1 - prob);
+          const prob = Math.min(Math.max(sigmoid(validMargin[i]), 1e-15), 1 - 1e-15);
+          loss -= valid.y[i] ? Math.log(prob) : Math.log(1 - prob);
         }
         if (loss < bestLoss - 1e-12) {
           bestLoss = loss;
