@@ -274,7 +274,7 @@ export class GradientBoostingClassifier implements Classifier {
     return Float32Array.from(sum, (s) => Math.fround(Math.fround(s) + this.baseScore));
   }
 
-  /** P(class 1); matches onnxruntime's Sigmoid within about 1e-7. */
+  /** P(class 1), correctly rounded: onnxruntime's Sigmoid of the same margin is within 2^-22. */
   predictProba(x: Matrix): Float32Array {
     return this.margins(x).map((m) => Math.fround(sigmoid(m)));
   }
