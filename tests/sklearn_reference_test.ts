@@ -363,8 +363,8 @@ Deno.test("scikit-learn: CART trees equal DecisionTreeClassifier's, up to ties",
   cases.forEach(({ d, c }, i) => {
     const { what, ours, cmp, routes } = compareCart(d, c, refs[i]);
     assert.ok(cmp.same > 0, what);
-    if (c.params.maxDepth === 3) {
-      // Shallow trees have no ties here: the very same tree, node for node.
+    if (c.params.maxDepth === 3 && d.name.startsWith("synthetic")) {
+      // A shallow tree on continuous data has no ties: the very same tree, node for node.
       assert.equal(cmp.ties + cmp.equivalent + cmp.pureSplits, 0, what);
       assert.equal(routes.same, d.evalX.rows, what);
       assert.equal(ours.feature.length, refs[i].trees[0].feature.length, what);
@@ -438,6 +438,22 @@ Deno.test("scikit-learn: forests without bootstrap and with every feature equal 
   });
 });
 
+/**
+ * The data set without the columns of more than 255 distinct values, which
+ * HistGradientBoosting would bin coarser than our exact histograms (it says which).
+ */
+function exactlyBinned(d: DataSet): DataSet {
+  const keep = d.x.columns.map((c, f) => f).filter((f) => new Set(d.x.columns[f]).size <= 255);
+  const dropped = d.x.names.filter((_, f) => !keep.includes(f));
+  if (dropped.length) console.log(`${d.name}: boosting compared without ${dropped.join(", ")}`);
+  const take = (m: Matrix) => ({
+    rows: m.rows,
+    columns: keep.map((f) => m.columns[f]),
+    names: keep.map((f) => m.names[f]),
+  });
+  return { ...d, x: take(d.x), evalX: take(d.evalX) };
+}
+
 const BOOSTING = {
   nEstimators: 30,
   learningRate: 0.1,
@@ -454,10 +470,12 @@ Deno.test("scikit-learn: boosting's trees, Newton leaves and margins equal HistG
     columns: m.columns.map((c) => c.map((v) => Math.fround(Math.round(v * 20) / 20))),
   });
   const s = synthetic(25);
-  const sets = [{ ...s, x: grid(s.x), evalX: grid(s.evalX) }, ...await titanicFeatures()];
-  for (const d of sets) {
-    assert.ok(d.x.columns.every((c) => new Set(c).size <= 255), d.name);
-  }
+  const sets = [
+    { ...s, x: grid(s.x), evalX: grid(s.evalX) },
+    ...(await titanicFeatures()).map(
+      exactlyBinned,
+    ),
+  ];
   const refs = await reference(sets.map((d) => ({
     model: "hist_boosting",
     params: {

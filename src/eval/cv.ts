@@ -29,7 +29,7 @@ export function stratifiedFolds(y: Uint8Array, k: number, seed: number, repeat =
 }
 
 /** The training rows of a fold: every row not in `testIdx`, ascending. */
-function trainingRows(rows: number, testIdx: Int32Array): Int32Array {
+export function trainingRows(rows: number, testIdx: Int32Array): Int32Array {
   const isTest = new Uint8Array(rows);
   testIdx.forEach((i) => (isTest[i] = 1));
   return Int32Array.from({ length: rows }, (_, i) => i).filter((i) => !isTest[i]);
@@ -83,6 +83,8 @@ export interface CvOptions {
   repeats?: number;
   seed?: number;
   onFold?: (repeat: number, fold: number, metrics: FoldMetrics) => void;
+  /** Called with each fold's fitted pipeline (e.g. to count the trees it kept). */
+  onFitted?: (pipeline: Pipeline) => void;
 }
 
 /** Cross-validates a pipeline factory on raw columns and labels. */
@@ -100,6 +102,7 @@ export function crossValidate(
     const folds = stratifiedFolds(y, k, seed, repeat);
     folds.forEach((testIdx, f) => {
       const { pipeline, test, yTest } = fitFold(makePipeline, columns, y, testIdx);
+      options.onFitted?.(pipeline);
       const { proba: p, labels } = pipeline.predictBoth(test);
       const metrics = {
         accuracy: accuracy(yTest, labels),
