@@ -443,7 +443,7 @@ Deno.test("scikit-learn: forests without bootstrap and with every feature equal 
  * HistGradientBoosting would bin coarser than our exact histograms (it says which).
  */
 function exactlyBinned(d: DataSet): DataSet {
-  const keep = d.x.columns.map((c, f) => f).filter((f) => new Set(d.x.columns[f]).size <= 255);
+  const keep = d.x.columns.map((_c, f) => f).filter((f) => new Set(d.x.columns[f]).size <= 255);
   const dropped = d.x.names.filter((_, f) => !keep.includes(f));
   if (dropped.length) console.log(`${d.name}: boosting compared without ${dropped.join(", ")}`);
   const take = (m: Matrix) => ({
