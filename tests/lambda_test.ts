@@ -285,7 +285,7 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
   assert.match(teardownDry.stdout, /\[dry-run\] SageMaker\.ListTags/);
   assert.match(
     teardownDry.stdout,
-    /would delete:\n  endpoint: titanic\n  endpoint configs: titanic-example1, titanic-example0/,
+    /would delete:\n {2}endpoint: titanic\n {2}endpoint configs: titanic-example1, titanic-example0/,
   );
   assert.match(
     teardownDry.stdout,
@@ -331,7 +331,7 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
   assert.equal(invokeDry.code, 0, invokeDry.stderr);
   assert.match(
     invokeDry.stdout,
-    /InvokeEndpoint EndpointName=titanic\n  Content-Type: text\/csv\n  Accept: application\/json\n  body: \d+ bytes/,
+    /InvokeEndpoint EndpointName=titanic\n {2}Content-Type: text\/csv\n {2}Accept: application\/json\n {2}body: \d+ bytes/,
   );
 
   const push = await task(["push-image", "--repository", "titanic", "--dry-run"], isolated);
