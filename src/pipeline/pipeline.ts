@@ -13,7 +13,7 @@ import { type Matrix, matrix } from "../learners/matrix.ts";
 import { explanationProperty, FEATURES_OUTPUT } from "../inference/explainer.ts";
 import type { Derivation } from "./derive.ts";
 import { featureSources } from "./provenance.ts";
-import type { Transformer } from "./transformer.ts";
+import type { FeatureBlock, Transformer } from "./transformer.ts";
 
 /** A pipeline step: a feature transformer, or a derivation of a string column. */
 export type Step = Transformer | Derivation;
@@ -52,11 +52,16 @@ export class Pipeline {
     return all;
   }
 
-  /** Fits every step, then the model on their features. */
+  /**
+   * Fits every step, then the model on the training rows' features (a step with
+   * `fitTransform` gives them their leave-one-out values).
+   */
   fit(data: ModelInputs, y: Uint8Array): this {
     const all = this.#derive(data, true);
-    for (const step of this.transformers) step.fit(all);
-    this.model.fit(this.#features(all), y);
+    const blocks = this.transformers.map((step) =>
+      step.fitTransform ? step.fitTransform(all, y) : step.fit(all, y).transform(all)
+    );
+    this.model.fit(this.#matrix(blocks), y);
     return this;
   }
 
@@ -66,7 +71,10 @@ export class Pipeline {
   }
 
   #features(all: ModelInputs): Matrix {
-    const blocks = this.transformers.map((s) => s.transform(all));
+    return this.#matrix(this.transformers.map((s) => s.transform(all)));
+  }
+
+  #matrix(blocks: readonly FeatureBlock[]): Matrix {
     this.featureBlocks = blocks.map((b) => b.names);
     this.featureNames = blocks.flatMap((b) => b.names);
     return matrix(blocks.flatMap((b) => b.columns), this.featureNames);
