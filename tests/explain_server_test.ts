@@ -1,5 +1,5 @@
 /**
- * Explanations from the real server: for models trained here (one per distinct preset), every
+ * Explanations from the real server: for models trained here (one per fixed preset), every
  * row of train.csv and test.csv sent with `explain=true` comes back with base_value + the
  * contributions equal to the returned probability (within 1e-4), contributions equal to the
  * library's for the same rows, and the answer without the header unchanged.
@@ -29,7 +29,7 @@ interface Explained {
   };
 }
 
-for (const preset of ["seed", "forest", "boosting"]) {
+for (const preset of ["seed", "forest", "boosting", "group"]) {
   Deno.test(`explain server: preset ${preset}, every row of train.csv and test.csv`, async () => {
     Deno.env.set("TITANIC_DATA_DIR", SHARED_DATA);
     await withTempDir(async (dir) => {

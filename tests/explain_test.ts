@@ -1,8 +1,8 @@
 /**
- * TreeSHAP on the real models: for every preset, fitted here, local accuracy on every row of
- * train.csv and test.csv in the model's own space; the explainer read back from the exported
- * ONNX file gives the same values as the learner's; features no tree splits on get exactly 0;
- * raw-input groups come from the pipeline's steps.
+ * TreeSHAP on the real models: for every preset and every candidate of the default's selection,
+ * fitted here, local accuracy on every row of train.csv and test.csv in the model's own space;
+ * the explainer read back from the exported ONNX file gives the same values as the learner's;
+ * features no tree splits on get exactly 0; raw-input groups come from the pipeline's steps.
  */
 
 import assert from "node:assert/strict";
@@ -17,6 +17,7 @@ import { syntheticData } from "../src/learners/synthetic_test_data.ts";
 import { explainPipeline, pipelineExplainer, rowMajor } from "../src/pipeline/explain.ts";
 import type { Pipeline } from "../src/pipeline/pipeline.ts";
 import { PRESETS } from "../src/pipeline/presets.ts";
+import { selectionSpace } from "../src/eval/search.ts";
 import onnxProto from "onnx-proto";
 import { dataset } from "./helpers.ts";
 
@@ -40,10 +41,16 @@ function usedFeatures(pipeline: Pipeline): Set<number> {
   return used;
 }
 
-for (const name of Object.keys(PRESETS)) {
-  Deno.test(`explain: preset ${name}, local accuracy on every row, ONNX explainer = learner's`, async () => {
+/** Every fixed preset and every candidate the default's selection may pick, by name. */
+const MODELS = new Map<string, (seed: number) => Pipeline>([
+  ...Object.values(PRESETS).map((p) => [`preset ${p.name}`, p.build] as const),
+  ...selectionSpace().map((c) => [`candidate ${c.name}`, c.build] as const),
+]);
+
+for (const [name, build] of MODELS) {
+  Deno.test(`explain: ${name}, local accuracy on every row, ONNX explainer = learner's`, async () => {
     const { train, test } = await dataset();
-    const pipeline = PRESETS[name].build(42);
+    const pipeline = build(42);
     const names = pipeline.inputs();
     pipeline.fit(encodeInputs(train.columns, names), train.labels!);
     const bytes = pipeline.toOnnx();
@@ -99,6 +106,14 @@ Deno.test("explain: raw-input groups follow the steps' inputs (derived columns r
   const titles = explainer.features.filter((f) => f.startsWith("Title="));
   assert.ok(titles.length >= 4);
   for (const t of titles) assert.equal(groupOf[t], "Name");
+  // A step that declares nothing finer reports all its inputs; the group step its key only.
+  const group = PRESETS.group.build(42);
+  group.fit(encodeInputs(train.columns, group.inputs()), train.labels!);
+  const sources = Object.fromEntries(
+    group.featureNames.map((f, i) => [f, group.featureSources()[i].join("+")]),
+  );
+  assert.equal(sources.FamilySurvival, "Embarked+Fare+Name+Pclass"); // surname from the name
+  assert.equal(sources.FamilyKnown, "Embarked+Fare+Name+Pclass");
   // Every feature belongs to a group; every group to a feature.
   assert.deepEqual(
     [...new Set(Object.values(groupOf))].sort(),
