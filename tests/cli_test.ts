@@ -8,7 +8,7 @@ import { denoTask as task, SHARED_DATA, withTempDir } from "./helpers.ts";
 const AWS_OPTIONS = ["--region", "--dry-run"];
 const TASK_OPTIONS: Record<string, string[]> = {
   train: ["--preset", "--seed", "--folds", "--repeats", "--output"],
-  predict: ["--input", "--output", "--proba", "--model"],
+  predict: ["--input", "--output", "--proba", "--explain", "--model"],
   evaluate: ["--preset", "--folds", "--repeats", "--seed", "--details", "--output"],
   search: ["--features", "--folds", "--repeats", "--seed", "--top"],
   data: [],
@@ -39,6 +39,7 @@ const TASK_OPTIONS: Record<string, string[]> = {
     "--content-type",
     "--accept",
     "--custom-attributes",
+    "--explain",
     ...AWS_OPTIONS,
   ],
   teardown: ["--endpoint", "--yes", "--plan", ...AWS_OPTIONS],
