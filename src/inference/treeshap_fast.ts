@@ -174,15 +174,23 @@ function walkPaths(
   recurse(0);
 }
 
+/** Working space of {@link fillTable}, sized for the longest path it takes (reused: no garbage). */
+const SCRATCH = {
+  weights: new Float64Array(MAX_FAST_PATH),
+  poly: new Float64Array((1 << MAX_FAST_PATH) * (MAX_FAST_PATH + 1)),
+  inside: new Float64Array(1 << MAX_FAST_PATH),
+};
+
 /** T(H) for every subset H (as a bit mask) of a leaf's path features with zero fractions z. */
 function fillTable(z: readonly number[], out: Float64Array): void {
   const d = z.length;
   // Shapley weights w(k) = k! (d - k - 1)! / d!, for k = 0 .. d - 1.
-  const w = new Float64Array(d);
+  const w = SCRATCH.weights;
   for (let k = 0; k < d; k++) w[k] = 1 / (d * binomial(d - 1, k));
   // poly[H] = prod_{j in H} (u + z_j), coefficients by power of u; built from H minus its top bit.
-  const poly = new Float64Array((1 << d) * (d + 1));
-  const inside = new Float64Array(1 << d); // prod_{j in H} z_j
+  const poly = SCRATCH.poly;
+  const inside = SCRATCH.inside; // prod_{j in H} z_j
+  poly.fill(0, 0, d + 1); // the empty set's polynomial: 1
   poly[0] = 1;
   inside[0] = 1;
   for (let h = 1; h < 1 << d; h++) {
