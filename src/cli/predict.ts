@@ -4,10 +4,9 @@
  */
 
 import { join } from "node:path";
-import { encodeInputs } from "../codec/inputs.ts";
+import { encodeInputs, type ModelInputs } from "../codec/inputs.ts";
 import { loadTitanicCsv } from "../data/load.ts";
 import { OnnxModel, type Predictions } from "../inference/model.ts";
-import type { ModelInputs } from "../codec/inputs.ts";
 import { PROJECT_ROOT, writeFileAtomic } from "../util/fs.ts";
 import { fail, parseCli, runMain, stringOption } from "./args.ts";
 
