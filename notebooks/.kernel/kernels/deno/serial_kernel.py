@@ -70,10 +70,10 @@ def content_of(frames):
         return {}
 
 
-def die_with_parent():
-    # The kernel must not outlive this launcher, even when the launcher is killed with SIGKILL.
+def die_with_parent(signum=signal.SIGKILL):
+    """Asks Linux to send `signum` to this process when its parent ends."""
     PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
 
 
 def kernel_environment():
@@ -119,6 +119,11 @@ class ExecuteQueue:
 
 
 def main(connection_file):
+    # No kernel outlives the process that started it (a runner or Jupyter stopped with SIGKILL):
+    # this launcher gets SIGTERM when its parent ends, and the kernel SIGKILL when this one ends.
+    die_with_parent(signal.SIGTERM)
+    if os.environ.get("JPY_PARENT_PID", str(os.getppid())) != str(os.getppid()):
+        return 1  # the parent ended before the line above
     with open(connection_file, encoding="utf-8") as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
@@ -153,7 +158,7 @@ def main(connection_file):
     kernel = subprocess.Popen(
         ["deno", "jupyter", "--kernel", "--conn", inner_file],
         env=kernel_environment(),
-        preexec_fn=die_with_parent,
+        preexec_fn=die_with_parent,  # SIGKILL
     )
 
     def stop(signum, _frame):
