@@ -16,6 +16,10 @@ import time
 
 from jupyter_client.manager import start_new_kernel
 
+# A kernelspec's {resource_dir} comes from JUPYTER_PATH, and kernels start in another folder.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    os.path.abspath(p) for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p)
+
 SLEEP = "await new Promise((r) => setTimeout(r, 30));"
 
 

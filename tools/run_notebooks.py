@@ -24,6 +24,10 @@ import time
 import nbformat
 from jupyter_client.manager import start_new_kernel
 
+# A kernelspec's {resource_dir} comes from JUPYTER_PATH, and kernels start in another folder.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    os.path.abspath(p) for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p)
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 QUIET_SECONDS = 1.0
 CELL_TIMEOUT = 300
