@@ -43,6 +43,20 @@ def short(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def first_difference(before, after):
+    """The first line where two texts differ, from each."""
+    old, new = before.split("\n"), after.split("\n")
+    for i, (a, b) in enumerate(zip(old, new)):
+        if a != b:
+            # From a little before the first differing character, where long lines differ.
+            at = next((j for j, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            start = max(0, at - 20)
+            dots = "..." if start else ""
+            return (f"line {i + 1}, column {at + 1}: committed {dots}{short(a[start:])}, "
+                    f"now {dots}{short(b[start:])}")
+    return f"{len(old)} lines committed, {len(new)} now"
+
+
 def differences(committed, current, path=()):
     """Yields (path, committed value, current value) for every leaf that differs."""
     if isinstance(committed, dict) and isinstance(current, dict):
@@ -85,6 +99,8 @@ def describe(committed_text, current_text):
         if isinstance(before, list) and isinstance(after, list):
             lines.append(f"{where(committed, path)}: {len(before)} entries committed, "
                          f"{len(after)} now")
+        elif isinstance(before, str) and isinstance(after, str):
+            lines.append(f"{where(committed, path)}: {first_difference(before, after)}")
         else:
             lines.append(f"{where(committed, path)}: committed {short(before)}, now {short(after)}")
     if len(found) > MAX_DIFFERENCES:
