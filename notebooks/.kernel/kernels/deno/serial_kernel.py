@@ -172,39 +172,46 @@ def main(connection_file):
     # Deno's kernel answers with no routing identities: the front end's ones are kept here by
     # request id and put back on the reply (an input request goes to the sender of its execute).
     senders = {}
+
+    def forward(sock, frames):
+        if sock is heartbeat:
+            heartbeat.send_multipart(frames)  # a heartbeat is echoed
+        elif sock is iopub_in:
+            iopub_out.send_multipart(frames)
+            kind = header_of(frames).get("msg_type")
+            if kind == "status" and content_of(frames).get("execution_state") == "idle":
+                queue.went_idle(parent_of(frames))
+        elif sock in front.values():
+            name = next(n for n in CHANNELS if sock is front[n])
+            ids, message = split(frames)
+            header = header_of(message)
+            senders[header.get("msg_id")] = ids
+            if name == "shell" and header.get("msg_type") == "execute_request":
+                queue.request(message)
+            else:
+                back[name].send_multipart(message)
+        else:
+            name = next(n for n in CHANNELS if sock is back[n])
+            _, message = split(frames)
+            parent = parent_of(message)
+            kind = header_of(message).get("msg_type", "")
+            ids = senders.pop(parent, None) if kind.endswith("_reply") else senders.get(parent)
+            if ids:
+                front[name].send_multipart(ids + message)
+            if kind == "execute_reply":
+                queue.reply(parent)
+
     poller = zmq.Poller()
     for s in [*front.values(), *back.values(), iopub_in, heartbeat]:
         poller.register(s, zmq.POLLIN)
     try:
         while kernel.poll() is None:
             for sock, _ in poller.poll(200):
-                frames = sock.recv_multipart()
-                if sock is heartbeat:
-                    heartbeat.send_multipart(frames)  # a heartbeat is echoed
-                elif sock is iopub_in:
-                    iopub_out.send_multipart(frames)
-                    kind = header_of(frames).get("msg_type")
-                    if kind == "status" and content_of(frames).get("execution_state") == "idle":
-                        queue.went_idle(parent_of(frames))
-                elif sock in front.values():
-                    name = next(n for n in CHANNELS if sock is front[n])
-                    ids, message = split(frames)
-                    header = header_of(message)
-                    senders[header.get("msg_id")] = ids
-                    if name == "shell" and header.get("msg_type") == "execute_request":
-                        queue.request(message)
-                    else:
-                        back[name].send_multipart(message)
-                else:
-                    name = next(n for n in CHANNELS if sock is back[n])
-                    _, message = split(frames)
-                    parent = parent_of(message)
-                    kind = header_of(message).get("msg_type", "")
-                    ids = senders.pop(parent, None) if kind.endswith("_reply") else senders.get(parent)
-                    if ids:
-                        front[name].send_multipart(ids + message)
-                    if kind == "execute_reply":
-                        queue.reply(parent)
+                forward(sock, sock.recv_multipart())
+        # What the kernel sent before it ended (its shutdown reply, its last status).
+        while ready := poller.poll(100):
+            for sock, _ in ready:
+                forward(sock, sock.recv_multipart())
     finally:
         if kernel.poll() is None:
             kernel.kill()
@@ -216,7 +223,10 @@ def main(connection_file):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__, file=sys.stderr)
-        sys.exit(0 if len(sys.argv) == 2 else 2)
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        sys.exit(0)
+    if len(sys.argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(2)
     sys.exit(main(sys.argv[1]))
