@@ -2,6 +2,9 @@
 
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
+import { encodeInputs } from "../src/codec/inputs.ts";
+import type { Matrix } from "../src/learners/matrix.ts";
+import { RandomForestClassifier } from "../src/learners/forest.ts";
 import { rateBars } from "../src/notebook/charts.ts";
 import { recordsFrame, table } from "../src/notebook/display.ts";
 import {
@@ -12,6 +15,9 @@ import {
   survivalRate,
   wilsonInterval,
 } from "../src/notebook/explore.ts";
+import { FEATURE_SETS } from "../src/pipeline/features.ts";
+import { Pipeline } from "../src/pipeline/pipeline.ts";
+import { dataset } from "./helpers.ts";
 
 const DISPLAY = Symbol.for("Jupyter.display");
 const text = (shown: unknown) =>
@@ -118,4 +124,18 @@ Deno.test("describeSteps: one row per fitted step, settings in words", () => {
     { step: "Imputer", input: "Age, Fare", settings: "fillValues: 28, 14.4542" },
     { step: "Ages", input: "Age", settings: "medians: Mr 30, Miss 21" },
   ]);
+});
+
+Deno.test("Pipeline.fitTransform: the training rows' features as fit, not as transform sees them", async () => {
+  const { train } = await dataset();
+  const pipeline = new Pipeline(FEATURE_SETS.full.steps(), new RandomForestClassifier());
+  const inputs = encodeInputs(train.columns, pipeline.inputs());
+  const fitted = pipeline.fitTransform(inputs, train.labels!);
+  const size = (m: Matrix) => m.columns[m.names.indexOf("TicketGroupSize")];
+  const tickets = train.columns.strings.Ticket;
+  const holders = (t: string) => tickets.filter((u) => u === t).length;
+  // A training row's group is the ticket's holders, itself included; transform() treats the
+  // same row as a new passenger and adds it once more.
+  assert.deepEqual([...size(fitted)], tickets.map(holders));
+  assert.deepEqual([...size(pipeline.transform(inputs))], tickets.map((t) => holders(t) + 1));
 });
