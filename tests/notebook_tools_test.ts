@@ -77,3 +77,47 @@ Deno.test("unchanged check: what a UI save adds is no change; a changed output i
     );
   });
 });
+
+Deno.test("deno task jupyter: serves the notebooks on 127.0.0.1 with the project's kernel", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const jupyter = new Deno.Command(Deno.execPath(), {
+    args: ["task", "jupyter", "--port", String(port)],
+    cwd: ROOT,
+    env: { TITANIC_DATA_DIR: "../shared/data/titanic" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = jupyter.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let printed = "";
+  try {
+    while (!/Ctrl-C stops it/.test(printed)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`deno task jupyter ended:\n${printed}`);
+      printed += value;
+    }
+    const url = /http:\/\/127\.0\.0\.1:\d+\/tree\?token=\w+/.exec(printed)?.[0];
+    assert.ok(url, printed);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /01-data-exploration\.ipynb|Notebook/);
+    const token = new URL(url).searchParams.get("token");
+    const specs = await (await fetch(`http://127.0.0.1:${port}/api/kernelspecs?token=${token}`))
+      .json();
+    assert.equal(specs.default, "deno");
+    const spec = specs.kernelspecs.deno.spec;
+    assert.match(spec.argv.join(" "), /serial_kernel\.py \{connection_file\}$/);
+    assert.equal(spec.env.NO_COLOR, "1");
+    const dataDir = /TITANIC_DATA_DIR for the kernels: (\S+)/.exec(printed)?.[1];
+    assert.equal(dataDir, join(ROOT, "..", "shared", "data", "titanic"), "absolute");
+    const unauthorised = await fetch(`http://127.0.0.1:${port}/api/kernelspecs`);
+    await unauthorised.body?.cancel();
+    assert.equal(unauthorised.status, 403, "the API needs the printed token");
+  } finally {
+    jupyter.kill("SIGINT");
+    await reader.cancel().catch(() => {});
+  }
+  const status = await jupyter.status;
+  assert.equal(status.code, 0);
+});
