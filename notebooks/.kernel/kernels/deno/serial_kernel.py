@@ -3,7 +3,7 @@
 
 Deno's kernel (2.9.6) misroutes outputs when several execute requests are queued at once, as a
 front end's "Run All" sends them: an output of a cell that awaits can carry the next request's
-parent header, and the front end shows it under the next cell (../shared/docs/notebooks.md).
+parent header, and the front end shows it under the next cell (README, Notebooks).
 This launcher takes the front end's connection file, starts `deno jupyter --kernel` on ports of
 its own with the same key, and forwards every message unchanged (signatures stay valid), except
 that an execute request waits until the previous one has replied and gone idle.
@@ -122,8 +122,6 @@ def main(connection_file):
     # No kernel outlives the process that started it (a runner or Jupyter stopped with SIGKILL):
     # this launcher gets SIGTERM when its parent ends, and the kernel SIGKILL when this one ends.
     die_with_parent(signal.SIGTERM)
-    if os.environ.get("JPY_PARENT_PID", str(os.getppid())) != str(os.getppid()):
-        return 1  # the parent ended before the line above
     with open(connection_file, encoding="utf-8") as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
