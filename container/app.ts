@@ -6,8 +6,10 @@
  */
 
 import type { OnnxModel } from "../src/inference/model.ts";
+import { encodeInputs } from "../src/codec/inputs.ts";
 import type { Admission, Ticket } from "./admission.ts";
-import { type Answer, answerBody } from "./offload.ts";
+import { explainedBody, explainRequested } from "./explain.ts";
+import { type Answer, answerBody, parseRequest } from "./offload.ts";
 import { type MediaType, RequestError, requestType, responseType } from "./payload.ts";
 
 /** Server settings, from the environment SageMaker sets. */
@@ -168,13 +170,20 @@ async function predictBody(
           `(SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
       ),
   );
+  const custom = req.headers.get(CUSTOM_ATTRIBUTES);
+  const explain = explainRequested(custom);
   // A large body is answered on the unit's offload Worker: this loop keeps answering meanwhile.
+  // Explanations (X-Amzn-SageMaker-Custom-Attributes: explain) are computed here.
   let body: string | Uint8Array, records: number;
-  if (bytes.length > OFFLOAD_BYTES && options.answerLarge) {
+  if (explain) {
+    const columns = parseRequest(bytes, type);
+    const inputs = encodeInputs(columns, model.inputNames);
+    body = await explainedBody(model, columns, inputs, accept);
+    records = columns.length;
+  } else if (bytes.length > OFFLOAD_BYTES && options.answerLarge) {
     ({ body, records } = await options.answerLarge(bytes, type, accept));
   } else ({ text: body, records } = await answerBody(model, bytes, type, accept));
   const headers: Record<string, string> = { "content-type": accept };
-  const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
   return { response: new Response(body as BodyInit, { headers }), records };
 }

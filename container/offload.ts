@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { RawColumns } from "../src/codec/columns.ts";
 import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
 import { formatBody, type MediaType, parseBody, RequestError } from "./payload.ts";
@@ -22,13 +23,8 @@ export type Answer = (bytes: Uint8Array, type: MediaType, accept: MediaType) => 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
-/** Answers a body here, on this thread; bad input is a {@link RequestError}. */
-export async function answerBody(
-  model: OnnxModel,
-  bytes: Uint8Array,
-  type: MediaType,
-  accept: MediaType,
-): Promise<{ text: string; records: number }> {
+/** A body to raw passenger columns; bad input is a {@link RequestError}. */
+export function parseRequest(bytes: Uint8Array, type: MediaType): RawColumns {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -39,6 +35,17 @@ export async function answerBody(
   if (columns.length === 0) {
     throw new RequestError(400, "empty_payload", "the body holds no passenger records");
   }
+  return columns;
+}
+
+/** Answers a body here, on this thread; bad input is a {@link RequestError}. */
+export async function answerBody(
+  model: OnnxModel,
+  bytes: Uint8Array,
+  type: MediaType,
+  accept: MediaType,
+): Promise<{ text: string; records: number }> {
+  const columns = parseRequest(bytes, type);
   const out = await model.predict(encodeInputs(columns, model.inputNames));
   return { text: formatBody(columns, out, accept), records: columns.length };
 }

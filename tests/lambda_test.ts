@@ -8,8 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { invokeEndpoint, invokeUrl } from "../src/deploy/invoke.ts";
+import { policyName } from "../src/deploy/autoscaling.ts";
 import { createProxy, type FunctionUrlEvent } from "../src/deploy/lambda.ts";
+import { ownershipTags } from "../src/deploy/naming.ts";
 import { withTempDir } from "./helpers.ts";
+import { startControlPlane } from "./sagemaker_control_plane.ts";
 import { FAKE_AWS, FAULTS, startEmulator } from "./sagemaker_emulator.ts";
 import { startServer } from "./server_helpers.ts";
 
@@ -282,23 +285,206 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
     dry.stdout,
     /\[dry-run\] SageMaker\.CreateEndpointConfig .*"ServerlessConfig":\{"MemorySizeInMB":2048,"MaxConcurrency":5\}/,
   );
-  assert.match(dry.stdout, /endpoint titanic \(dry run\)/);
+  // Both paths: created from nothing, and rolled from another config.
+  assert.match(
+    dry.stdout,
+    /# dry run, if the endpoint does not exist yet:[\s\S]*-> endpoint titanic created/,
+  );
+  assert.match(
+    dry.stdout,
+    /\[dry-run\] SageMaker\.UpdateEndpoint [\s\S]*-> endpoint titanic updated/,
+  );
 
   const noCredentials = await task(args, isolated);
   assert.equal(noCredentials.code, 1);
   assert.match(noCredentials.stderr, /error: no AWS credentials found/);
   assert.doesNotMatch(noCredentials.stderr, /\n\s+at /);
+  const noCredentialsPlan = await task([...args, "--plan"], isolated);
+  assert.equal(noCredentialsPlan.code, 1);
+  assert.match(noCredentialsPlan.stderr, /error: no AWS credentials found/);
 
-  const badRole = await task(
-    [...args.slice(0, 3), "--role", "sagemaker-role", "--dry-run"],
+  const badOptions = await task(
+    [
+      ...args.slice(0, 3),
+      "--role",
+      "sagemaker-role",
+      "--count",
+      "0",
+      "--endpoint",
+      "t-",
+      "--dry-run",
+    ],
     isolated,
   );
-  assert.equal(badRole.code, 1);
-  assert.match(badRole.stderr, /--role must be an IAM role ARN/);
+  assert.equal(badOptions.code, 2);
+  assert.match(badOptions.stderr, /--endpoint "t-": must be 1-63 letters/);
+  assert.match(badOptions.stderr, /--role "sagemaker-role": must be an IAM role ARN/);
+  assert.match(badOptions.stderr, /--count 0: must be an integer >= 1/);
+  assert.doesNotMatch(badOptions.stdout, /\[dry-run\]/, "no call before the options are valid");
 
   const teardownDry = await task(["teardown", "--endpoint", "titanic", "--dry-run"], isolated);
   assert.equal(teardownDry.code, 0, teardownDry.stderr);
-  assert.match(teardownDry.stdout, /\[dry-run\] SageMaker\.DescribeEndpoint/);
+  assert.match(teardownDry.stdout, /\[dry-run\] SageMaker\.ListTags/);
+  assert.match(
+    teardownDry.stdout,
+    /would delete:\n {2}endpoint: titanic\n {2}endpoint configs: titanic-example1, titanic-example0/,
+  );
+  assert.match(
+    teardownDry.stdout,
+    /\[dry-run\] SageMaker\.DeleteModel \{"ModelName":"titanic-primary-example0"\}/,
+  );
+  assert.doesNotMatch(
+    teardownDry.stdout,
+    /Delete\w+ \{[^\n]*titanic-v2/,
+    "the sibling keeps its own",
+  );
+
+  const shift = await task(
+    [
+      "shift-traffic",
+      "--endpoint",
+      "titanic",
+      "--weights",
+      "primary=,candidate=1e400",
+      "--dry-run",
+    ],
+    isolated,
+  );
+  assert.equal(shift.code, 2);
+  assert.match(shift.stderr, /"primary=": the weight is missing/);
+
+  const transform = await task([
+    "transform",
+    "--model",
+    "titanic-primary-0123abcd",
+    "--input",
+    "s3://bucket/in/",
+    "--output",
+    "s3://bucket/out/",
+    "--dry-run",
+  ], isolated);
+  assert.equal(transform.code, 0, transform.stderr);
+  assert.match(transform.stdout, /\[dry-run\] SageMaker\.CreateTransformJob .*"SplitType":"Line"/);
+
+  const invokeDry = await task(
+    ["invoke", "--endpoint", "titanic", "--file", "container/examples/passengers.csv", "--dry-run"],
+    isolated,
+  );
+  assert.equal(invokeDry.code, 0, invokeDry.stderr);
+  assert.match(
+    invokeDry.stdout,
+    /InvokeEndpoint EndpointName=titanic\n {2}Content-Type: text\/csv\n {2}Accept: application\/json\n {2}body: \d+ bytes/,
+  );
+
+  // Teardown against a SageMaker stand-in holding what deploy would have made, tagged as deploy
+  // tags it: the endpoint, its config and model, leftovers of an earlier deploy (older, so on
+  // a later page: the stand-in serves two items a page), a neighbour titanic-v2 with its own
+  // and with a model deploy made for titanic that titanic-v2 now uses, and another project's
+  // untagged model. Without --yes nothing is deleted.
+  const owned = (endpoint: string) => ({ tags: ownershipTags(endpoint) });
+  const plane = startControlPlane({
+    endpoints: new Map([
+      ["titanic-v2", { config: "titanic-v2-1a2b3c4d", ...owned("titanic-v2") }],
+      ["titanic", { config: "titanic-0a1b2c3d", ...owned("titanic") }],
+    ]),
+    configs: new Map([
+      ["titanic-deadbeef", {
+        models: [{ variant: "primary", model: "titanic-primary-deadbeef" }],
+        ...owned("titanic"),
+      }],
+      ["titanic-v2-1a2b3c4d", {
+        models: [
+          { variant: "primary", model: "titanic-v2-primary-5e6f7a8b" },
+          { variant: "candidate", model: "titanic-candidate-9c0d1e2f" },
+        ],
+        ...owned("titanic-v2"),
+      }],
+      ["titanic-0a1b2c3d", {
+        models: [{ variant: "primary", model: "titanic-primary-4e5f6a7b" }],
+        ...owned("titanic"),
+      }],
+    ]),
+    models: new Map([
+      ["titanic-primary-deadbeef", owned("titanic")],
+      ["titanic-candidate-9c0d1e2f", owned("titanic")],
+      ["titanic-notes", { tags: [] }],
+      ["titanic-v2-primary-5e6f7a8b", owned("titanic-v2")],
+      ["titanic-primary-4e5f6a7b", owned("titanic")],
+    ]),
+    scalingTargets: new Map([
+      ["endpoint/titanic/variant/primary", {
+        min: 1,
+        max: 2,
+        policies: [policyName("titanic", "primary")],
+      }],
+      ["endpoint/titanic-v2/variant/primary", {
+        min: 1,
+        max: 2,
+        policies: [policyName("titanic-v2", "primary")],
+      }],
+    ]),
+  }, { maxPageSize: 2 });
+  try {
+    const env = {
+      ...isolated,
+      AWS_ACCESS_KEY_ID: FAKE_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_AWS.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SAGEMAKER: plane.url,
+      AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: plane.url,
+    };
+    const deletions = () =>
+      plane.calls.filter((c) => /\.(Delete|Deregister)/.test(c.operation)).map((c) => [
+        c.operation,
+        c.input.EndpointName ?? c.input.EndpointConfigName ?? c.input.ModelName ??
+          c.input.ResourceId,
+      ]);
+    const unguarded = await task(["teardown", "--endpoint", "titanic"], env);
+    assert.equal(unguarded.code, 1, unguarded.stdout + unguarded.stderr);
+    assert.match(unguarded.stderr, /--yes/);
+    assert.match(unguarded.stdout, /titanic-0a1b2c3d/);
+    assert.match(unguarded.stdout, /titanic-primary-deadbeef/);
+    assert.ok(plane.calls.some((c) => c.operation === "SageMaker.DescribeEndpoint"));
+    assert.match(unguarded.stdout, /kept titanic-candidate-9c0d1e2f: endpoint titanic-v2 uses it/);
+    assert.ok(
+      plane.calls.some((c) => c.operation === "SageMaker.ListModels" && c.input.NextToken),
+      "the lists are followed page by page",
+    );
+    assert.deepEqual(deletions(), [], "nothing may be deleted without --yes");
+    assert.equal(plane.state.endpoints.size, 2);
+    assert.equal(plane.state.models.size, 5);
+
+    const confirmed = await task(["teardown", "--endpoint", "titanic", "--yes"], env);
+    assert.equal(confirmed.code, 0, confirmed.stdout + confirmed.stderr);
+    assert.deepEqual(
+      deletions(),
+      [
+        ["AnyScaleFrontendService.DeleteScalingPolicy", "endpoint/titanic/variant/primary"],
+        ["AnyScaleFrontendService.DeregisterScalableTarget", "endpoint/titanic/variant/primary"],
+        ["SageMaker.DeleteEndpoint", "titanic"],
+        ["SageMaker.DeleteEndpointConfig", "titanic-0a1b2c3d"],
+        ["SageMaker.DeleteEndpointConfig", "titanic-deadbeef"],
+        ["SageMaker.DeleteModel", "titanic-primary-4e5f6a7b"],
+        ["SageMaker.DeleteModel", "titanic-primary-deadbeef"],
+      ],
+    );
+    assert.deepEqual([...plane.state.endpoints.keys()], ["titanic-v2"]);
+    assert.deepEqual([...plane.state.configs.keys()], ["titanic-v2-1a2b3c4d"], "the neighbour's");
+    assert.deepEqual(
+      [...plane.state.models.keys()],
+      ["titanic-candidate-9c0d1e2f", "titanic-notes", "titanic-v2-primary-5e6f7a8b"],
+      "titanic's model that titanic-v2 uses, another project's, and the neighbour's: kept",
+    );
+    assert.deepEqual([...plane.state.scalingTargets.keys()], [
+      "endpoint/titanic-v2/variant/primary",
+    ]);
+
+    const again = await task(["teardown", "--endpoint", "titanic", "--yes"], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /nothing to delete/);
+    assert.deepEqual(plane.violations, [], "every input as the service models allow");
+  } finally {
+    await plane.close();
+  }
 
   const push = await task(["push-image", "--repository", "titanic", "--dry-run"], isolated);
   assert.equal(push.code, 0, push.stderr);

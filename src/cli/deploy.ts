@@ -4,31 +4,39 @@
  */
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
-import { deploy, type DeploySpec } from "../deploy/sagemaker.ts";
-import { fail, intOption, parseCli, stringOption } from "./args.ts";
-import { AWS_OPTIONS, AWS_USAGE, numberList, runAwsMain } from "./aws_main.ts";
+import { deployWorlds } from "../deploy/dry_run.ts";
+import { deploy } from "../deploy/endpoint.ts";
+import { planDeploy } from "../deploy/plan.ts";
+import { intOption, parseCli, stringOption } from "./args.ts";
+import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
+import { deploySpecFromOptions } from "./deploy_options.ts";
 
 const USAGE = `
 deno task deploy --image URI --role ARN [options]
 
 Creates the SageMaker model(s) and endpoint config, then creates the endpoint or rolls it to
-the new config when it exists, and waits until it is InService. Names are derived from the
-configuration: running the same command again changes nothing.
+the new config when it exists, and waits until it is InService. Names hash the settings: the
+same command again changes nothing, any changed setting rolls the endpoint. Every resource is
+tagged project=titanic-deno and endpoint=NAME (teardown goes by these tags). An autoscaled
+endpoint has its scaling removed for the update and registered again after it. Options are
+checked against AWS's rules before any call.
 
 Options:
   --image URI              container image in ECR (see deno task push-image)
   --role ARN               IAM execution role SageMaker assumes
-  --model-data S3URL       s3://.../model.tar.gz (deno task package); default: the model in the image
-  --endpoint NAME          endpoint name (default: titanic)
+  --model-data S3URL       s3://BUCKET/.../model.tar.gz (deno task package); default: the image's
+  --endpoint NAME          endpoint name, 1-63 letters, digits, hyphens (default: titanic)
   --instance-type T        instance type (default: ml.t2.medium)
-  --count N                instances (default: 1)
-  --serverless MB,CONC     serverless endpoint: memory in MB and max concurrency
+  --count N                instances, >= 1 (default: 1)
+  --serverless MB,CONC     serverless: memory 1024..6144 in steps of 1024, concurrency 1..200
   --autoscale MIN,MAX[,T]  target tracking on invocations per instance per minute (T, default 1000)
   --ab-image URI           second production variant "candidate" for an A/B test
   --ab-model-data S3URL    its model data
   --ab-weight W            its share of traffic, 0 < W < 1 (default: 0.1)
   --poll-seconds N         seconds between status checks (default: 15)
+  --plan                   read what is live (Describe calls only) and print what would change
 ${AWS_USAGE}
+  (--dry-run prints both paths: creating the endpoint, and updating a live autoscaled one.)
   -h, --help               show this help
 `;
 
@@ -46,57 +54,36 @@ await runAwsMain(async () => {
     "ab-model-data": { type: "string" },
     "ab-weight": { type: "string" },
     "poll-seconds": { type: "string" },
+    plan: { type: "boolean" },
     ...AWS_OPTIONS,
   }, USAGE);
-  const image = stringOption(values.image) ?? fail(`--image is required\n${USAGE}`);
-  const role = stringOption(values.role) ?? fail(`--role is required\n${USAGE}`);
-  const abImage = stringOption(values["ab-image"]);
-  const abWeight = Number(values["ab-weight"] ?? 0.1);
-  if (abImage && !(abWeight > 0 && abWeight < 1)) fail("--ab-weight must be between 0 and 1");
-  const serverless = numberList("serverless", values.serverless, [2, 2]);
-  const autoscale = numberList("autoscale", values.autoscale, [2, 3]);
-  const spec: DeploySpec = {
-    endpoint: stringOption(values.endpoint) ?? "titanic",
-    role,
-    variants: [
-      {
-        name: "primary",
-        image,
-        modelData: stringOption(values["model-data"]),
-        weight: abImage ? 1 - abWeight : 1,
-      },
-      ...(abImage
-        ? [{
-          name: "candidate",
-          image: abImage,
-          modelData: stringOption(values["ab-model-data"]),
-          weight: abWeight,
-        }]
-        : []),
-    ],
-    instanceType: stringOption(values["instance-type"]) ?? "ml.t2.medium",
-    instanceCount: intOption("count", values.count, 1),
-    ...(serverless
-      ? { serverless: { memoryMb: serverless[0], maxConcurrency: serverless[1] } }
-      : {}),
-    ...(autoscale
-      ? {
-        autoscaling: {
-          min: autoscale[0],
-          max: autoscale[1],
-          invocationsPerInstance: autoscale[2] ?? 1000,
-        },
-      }
-      : {}),
-  };
-  const caller = new AwsCaller(Boolean(values["dry-run"]));
-  const result = await deploy(makeClients(stringOption(values.region)), caller, spec, {
+  const spec = deploySpecFromOptions(values);
+  const clients = makeClients(stringOption(values.region));
+  if (values.plan) {
+    const plan = await planDeploy(clients, new AwsCaller("plan"), spec);
+    console.log(`\nplan for endpoint ${spec.endpoint}: ${plan.action}`);
+    for (const line of plan.diff) console.log(`  ${line}`);
+    if (plan.diff.length === 0) console.log("  (no changes)");
+    return;
+  }
+  if (values["dry-run"]) {
+    for (const world of deployWorlds(spec)) {
+      console.log(`\n# dry run, ${world.title}:`);
+      const result = await deploy(
+        clients,
+        new AwsCaller("dry-run", console.log, world.simulate),
+        spec,
+      );
+      console.log(`# -> endpoint ${result.endpoint} ${result.action}; config ${result.config}`);
+    }
+    return;
+  }
+  const result = await deploy(clients, new AwsCaller("live"), spec, {
     pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),
   });
   console.log(
-    `\nendpoint ${result.endpoint} ${
-      caller.dryRun ? "(dry run)" : result.action
-    }; config ${result.config}`,
+    `\nendpoint ${result.endpoint} ${result.action}; config ${result.config}; ` +
+      `autoscaling ${result.scaling}`,
   );
   console.log(
     `call it:  deno task invoke --endpoint ${result.endpoint} --file container/examples/passengers.json`,

@@ -3,8 +3,14 @@
  * @module
  */
 
-import { makeClients } from "../deploy/aws.ts";
-import { contentTypeOf, invokeEndpoint, invokeUrl } from "../deploy/invoke.ts";
+import { assertNoProblems, makeClients } from "../deploy/aws.ts";
+import {
+  contentTypeOf,
+  describeInvokeRequest,
+  invokeEndpoint,
+  invokeUrl,
+} from "../deploy/invoke.ts";
+import { checkInvokeRequest, checkName } from "../deploy/validation.ts";
 import { fail, parseCli, stringOption } from "./args.ts";
 import { AWS_USAGE, runAwsMain } from "./aws_main.ts";
 
@@ -22,7 +28,9 @@ Options:
   --content-type T      default from the file name: .json, .csv (text/csv), .jsonl
   --accept A            response type (default: application/json)
   --custom-attributes S X-Amzn-SageMaker-Custom-Attributes
+  --explain             ask for TreeSHAP explanations (adds explain=true to the attributes)
   --region R            AWS region (with --endpoint)
+  --dry-run             print the request (endpoint or URL, headers, body size and start), send nothing
 ${AWS_USAGE.split("\n").slice(3).join("\n")}
   -h, --help            show this help
 `;
@@ -35,7 +43,9 @@ await runAwsMain(async () => {
     "content-type": { type: "string" },
     accept: { type: "string" },
     "custom-attributes": { type: "string" },
+    explain: { type: "boolean" },
     region: { type: "string" },
+    "dry-run": { type: "boolean" },
   }, USAGE);
   const file = stringOption(values.file) ?? fail(`--file is required\n${USAGE}`);
   const endpoint = stringOption(values.endpoint);
@@ -53,8 +63,21 @@ await runAwsMain(async () => {
     body,
     contentType: stringOption(values["content-type"]) ?? contentTypeOf(file),
     accept: stringOption(values.accept) ?? "application/json",
-    customAttributes: stringOption(values["custom-attributes"]),
+    customAttributes: [stringOption(values["custom-attributes"]), values.explain && "explain=true"]
+      .filter(Boolean).join(";") || undefined,
   };
+  assertNoProblems([
+    ...(endpoint ? checkName("--endpoint", endpoint) : []),
+    ...checkInvokeRequest(request, {
+      contentType: "--content-type",
+      accept: "--accept",
+      customAttributes: "--custom-attributes",
+    }),
+  ]);
+  if (values["dry-run"]) {
+    console.log(describeInvokeRequest(endpoint ? { endpoint } : { url: url! }, request));
+    return;
+  }
   const result = url
     ? await invokeUrl(url, request)
     : await invokeEndpoint(makeClients(stringOption(values.region)).runtime, endpoint!, request);

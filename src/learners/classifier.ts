@@ -6,12 +6,15 @@
  */
 
 import type { GraphBuilder } from "../onnx/builder.ts";
+import type { ShapEnsemble } from "../inference/treeshap.ts";
 import type { Matrix } from "./matrix.ts";
 
 export interface Classifier {
   /** scikit-learn style class name, for the model card. */
   readonly estimator: string;
   readonly params: object;
+  /** The fitted trees (what the model keeps, e.g. after early stopping). */
+  readonly trees: readonly object[];
   fit(x: Matrix, y: Uint8Array): this;
   /** P(class 1) per row, as the graph's `probabilities[:, 1]` (float32). */
   predictProba(x: Matrix): Float32Array;
@@ -21,6 +24,8 @@ export interface Classifier {
   toOnnx(g: GraphBuilder, features: string): void;
   /** Normalised importance per feature. */
   featureImportances(): Float64Array;
+  /** The fitted trees with their covers, as TreeSHAP explains them (tree ensembles only). */
+  shapEnsemble?(): ShapEnsemble;
 }
 
 /** Rounds `values` onto the grid 2^-bits (in place) and returns them. */

@@ -10,8 +10,10 @@ import { inputSpec, type ModelInputs } from "../codec/inputs.ts";
 import { GraphBuilder } from "../onnx/builder.ts";
 import type { Classifier } from "../learners/classifier.ts";
 import { type Matrix, matrix } from "../learners/matrix.ts";
+import { explanationProperty, FEATURES_OUTPUT } from "../inference/explainer.ts";
 import type { Derivation } from "./derive.ts";
-import type { Transformer } from "./transformer.ts";
+import { featureSources } from "./provenance.ts";
+import type { FeatureBlock, Transformer } from "./transformer.ts";
 
 /** A pipeline step: a feature transformer, or a derivation of a string column. */
 export type Step = Transformer | Derivation;
@@ -24,6 +26,8 @@ export const PRODUCER = { name: "titanic-deno", version: "0.1.0" };
 /** Derivations, feature steps and a classifier. */
 export class Pipeline {
   featureNames: string[] = [];
+  /** The feature names each transformer makes (known once fitted). */
+  featureBlocks: string[][] = [];
   readonly derivations: readonly Derivation[];
   readonly transformers: readonly Transformer[];
 
@@ -48,12 +52,27 @@ export class Pipeline {
     return all;
   }
 
-  /** Fits every step, then the model on their features. */
+  /**
+   * Fits every step, then the model on the training rows' features (a step with
+   * `fitTransform` gives them their leave-one-out values).
+   */
   fit(data: ModelInputs, y: Uint8Array): this {
-    const all = this.#derive(data, true);
-    for (const step of this.transformers) step.fit(all);
-    this.model.fit(this.#features(all), y);
+    this.fitTransform(data, y);
     return this;
+  }
+
+  /**
+   * {@link fit}, returning the training rows' features as the model saw them (which
+   * {@link transform} of the same rows is not, for steps with `fitTransform`).
+   */
+  fitTransform(data: ModelInputs, y: Uint8Array): Matrix {
+    const all = this.#derive(data, true);
+    const blocks = this.transformers.map((step) =>
+      step.fitTransform ? step.fitTransform(all, y) : step.fit(all, y).transform(all)
+    );
+    const features = this.#matrix(blocks);
+    this.model.fit(features, y);
+    return features;
   }
 
   /** The feature matrix the model sees. */
@@ -62,7 +81,11 @@ export class Pipeline {
   }
 
   #features(all: ModelInputs): Matrix {
-    const blocks = this.transformers.map((s) => s.transform(all));
+    return this.#matrix(this.transformers.map((s) => s.transform(all)));
+  }
+
+  #matrix(blocks: readonly FeatureBlock[]): Matrix {
+    this.featureBlocks = blocks.map((b) => b.names);
     this.featureNames = blocks.flatMap((b) => b.names);
     return matrix(blocks.flatMap((b) => b.columns), this.featureNames);
   }
@@ -92,15 +115,30 @@ export class Pipeline {
     }
     for (const d of this.derivations) tensors[d.output] = d.toOnnx(g, tensors);
     const blocks = this.transformers.map((s) => s.toOnnx(g, tensors));
-    const features = blocks.length === 1
-      ? blocks[0]
-      : g.op("Concat", blocks, { attributes: { axis: { int: 1 } } });
+    // The features are a graph output too, so that a server can explain what the trees saw.
+    const features = g.op(blocks.length === 1 ? "Identity" : "Concat", blocks, {
+      attributes: blocks.length === 1 ? {} : { axis: { int: 1 } },
+      outputNames: [FEATURES_OUTPUT],
+    });
+    g.output(features, "float32", ["N", this.featureNames.length]);
     this.model.toOnnx(g, features);
     return g.encode({
       producerName: PRODUCER.name,
       producerVersion: PRODUCER.version,
       docString,
+      properties: this.#explanationProperty(),
     });
+  }
+
+  /** Raw inputs of each feature, from the steps' inputs and outputs. */
+  featureSources(): string[][] {
+    return featureSources(this.derivations, this.transformers, this.featureBlocks);
+  }
+
+  /** Covers, output space and feature sources for TreeSHAP, when the model is a tree ensemble. */
+  #explanationProperty(): Record<string, string> {
+    const ensemble = this.model.shapEnsemble?.();
+    return ensemble ? explanationProperty(ensemble, this.featureNames, this.featureSources()) : {};
   }
 
   /** Steps and model parameters, for the model card. */
