@@ -96,9 +96,9 @@ try {
   die((err as Error).message);
 }
 const admission = { maxRequests: limits.maxRequests, maxBodyBytes: limits.maxBodyBytes };
-// What Batch Transform may send at once: full-size bodies every unit admits together.
-const maxConcurrentTransforms = workers *
-  Math.min(limits.maxRequests, Math.max(1, Math.floor(limits.maxBodyBytes / maxPayloadBytes)));
+// What Batch Transform may send at once: one full-size body per unit, which every unit admits
+// whatever its budget (admission.ts); more would only queue behind the CPUs.
+const maxConcurrentTransforms = workers;
 log({
   level: "info",
   message: "admission limits per serving unit",

@@ -78,7 +78,7 @@ Deno.test("admission: the server refuses past its budget before reading the body
   });
   try {
     const params = await (await fetch(`${server.url}/execution-parameters`)).json();
-    assert.equal(params.MaxConcurrentTransforms, 1, "one unit, one full-size body");
+    assert.equal(params.MaxConcurrentTransforms, 1, "one unit: one full-size body at a time");
     const limits = server.logs.find((e) => e.message === "admission limits per serving unit");
     assert.deepEqual([limits?.max_requests, limits?.max_body_mb], [3, 1]);
 

@@ -27,8 +27,7 @@ async function expected(records: Record<string, unknown>[]) {
 }
 
 Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
-  // 13 MB of bodies per serving unit: two full 6 MB bodies each (see admission_test.ts).
-  const server = await startServer([], { MAX_INFLIGHT_BODY_MB: "13" });
+  const server = await startServer();
   const want = await expected(PASSENGERS);
   try {
     await t.step("ping, 404, 405, execution-parameters", async () => {
@@ -44,8 +43,7 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
       assert.equal((await wrong.json()).error, "method_not_allowed");
       const params = await fetch(`${server.url}/execution-parameters`);
       assert.deepEqual(await params.json(), {
-        // What admission enforces: two 6 MB bodies in each unit (one per CPU).
-        MaxConcurrentTransforms: 2 * navigator.hardwareConcurrency,
+        MaxConcurrentTransforms: navigator.hardwareConcurrency, // one serving unit per CPU
         BatchStrategy: "MULTI_RECORD",
         MaxPayloadInMB: 6,
       });
