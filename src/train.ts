@@ -11,6 +11,7 @@ import { obtainDataset, TEST_FILE, TRAIN_FILE } from "./data/dataset.ts";
 import { loadTitanicCsv, type TitanicData } from "./data/load.ts";
 import { crossValidate, type CvReport } from "./eval/cv.ts";
 import { accuracy } from "./eval/metrics.ts";
+import { driftBaseline } from "./monitor/baseline.ts";
 import type { CardInput, ModelCard } from "./inference/card.ts";
 import { IR_VERSION, opsetsOf } from "./onnx/builder.ts";
 import { OneHotEncoder } from "./pipeline/onehot.ts";
@@ -151,6 +152,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       { name: "probabilities", type: "float32", shape: ["N", 2] },
     ],
     versions: await libraryVersions(),
+    // Training inputs and P(survived) summarized, for `deno task drift` (src/monitor/).
+    baseline: driftBaseline(inputs, pipeline.predictProba(inputs)),
     onnx: {
       file: basename(onnxPath),
       sha256: await sha256Hex(onnx),
