@@ -20,6 +20,7 @@ import {
   readCaptureS3,
 } from "../src/monitor/capture.ts";
 import { compareWithBaseline, formatReport, psi } from "../src/monitor/drift.ts";
+import { assertValidCalls, callsOfMock } from "./aws_models.ts";
 import { captureLine, csvOf, type Encoding, recordsOf } from "./capture_helpers.ts";
 import { dataset, withTempDir } from "./helpers.ts";
 import type { MediaType } from "../container/payload.ts";
@@ -265,6 +266,7 @@ Deno.test("capture reader: every page of an S3 listing, *.jsonl objects only", a
     { Bucket: "captures", Key: "titanic/primary/2026/12/01/12/a.jsonl" },
     { Bucket: "captures", Key: "titanic/primary/2026/12/01/13/b.jsonl" },
   ]);
+  assertValidCalls(callsOfMock(mock, s3));
   assert.equal(records[2].file, "s3://captures/titanic/primary/2026/12/01/13/b.jsonl");
   assert.equal(capturedBatch(records, model.inputNames).rows, 891);
 });

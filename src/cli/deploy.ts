@@ -4,6 +4,7 @@
  */
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
+import { dataCaptureConfig } from "../deploy/capture.ts";
 import { deploy, type DeploySpec } from "../deploy/sagemaker.ts";
 import { fail, intOption, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, numberList, runAwsMain } from "./aws_main.ts";
@@ -27,10 +28,20 @@ Options:
   --ab-image URI           second production variant "candidate" for an A/B test
   --ab-model-data S3URL    its model data
   --ab-weight W            its share of traffic, 0 < W < 1 (default: 0.1)
+  --capture S3URL[,P]      capture requests and responses to S3 (P % of them, default 100) for
+                           deno task drift
   --poll-seconds N         seconds between status checks (default: 15)
 ${AWS_USAGE}
   -h, --help               show this help
 `;
+
+function captureOption(value: string) {
+  try {
+    return dataCaptureConfig(value);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
 
 await runAwsMain(async () => {
   const { values } = parseCli(Deno.args, {
@@ -46,6 +57,7 @@ await runAwsMain(async () => {
     "ab-model-data": { type: "string" },
     "ab-weight": { type: "string" },
     "poll-seconds": { type: "string" },
+    capture: { type: "string" },
     ...AWS_OPTIONS,
   }, USAGE);
   const image = stringOption(values.image) ?? fail(`--image is required\n${USAGE}`);
@@ -79,6 +91,7 @@ await runAwsMain(async () => {
     ...(serverless
       ? { serverless: { memoryMb: serverless[0], maxConcurrency: serverless[1] } }
       : {}),
+    ...(values.capture ? { dataCapture: captureOption(String(values.capture)) } : {}),
     ...(autoscale
       ? {
         autoscaling: {

@@ -16,6 +16,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  type DataCaptureConfig,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -49,6 +50,8 @@ export interface DeploySpec {
   serverless?: { memoryMb: number; maxConcurrency: number };
   /** Target tracking on invocations per instance per minute. */
   autoscaling?: { min: number; max: number; invocationsPerInstance: number };
+  /** Request/response capture to S3 (src/deploy/capture.ts). */
+  dataCapture?: DataCaptureConfig;
 }
 
 export interface WaitOptions {
@@ -85,6 +88,9 @@ export function validateSpec(spec: DeploySpec): string | undefined {
   if (spec.serverless && spec.autoscaling) {
     return "autoscaling applies to instance-based endpoints, not serverless ones";
   }
+  if (spec.serverless && spec.dataCapture) {
+    return "data capture applies to instance-based endpoints, not serverless ones";
+  }
   if (spec.autoscaling && spec.autoscaling.min > spec.autoscaling.max) {
     return "autoscaling: min must not exceed max";
   }
@@ -103,6 +109,7 @@ export function resourceNames(spec: DeploySpec): { models: string[]; config: str
       spec.instanceType,
       spec.instanceCount,
       spec.serverless ?? null,
+      ...(spec.dataCapture ? [spec.dataCapture] : []), // absent: the names deploy gave before
     ])
   }`.slice(0, 63);
   return { models, config };
@@ -178,6 +185,7 @@ export async function deploy(
       new CreateEndpointConfigCommand({
         EndpointConfigName: config,
         ProductionVariants: variants,
+        ...(spec.dataCapture ? { DataCaptureConfig: spec.dataCapture } : {}),
         Tags: TAGS,
       }),
     );
