@@ -7,6 +7,7 @@
 
 import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
+import type { Metrics } from "./metrics.ts";
 import { formatBody, parseBody, RequestError, requestType, responseType } from "./payload.ts";
 
 /** Server settings, from the environment SageMaker sets. */
@@ -17,6 +18,8 @@ export interface AppOptions {
   bodyTimeoutMs: number;
   /** One JSON object per request. */
   log: (entry: Record<string, unknown>) => void;
+  /** EMF lines and GET /metrics (container/metrics.ts). */
+  metrics?: Metrics;
 }
 
 /** The model slot: empty until loading and warm-up succeed (then /ping says 200). */
@@ -130,6 +133,7 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
   return {
     response: new Response(formatBody(columns, out, accept), { headers }),
     records: columns.length,
+    survived: out.labels.reduce((a, b) => a + b, 0),
   };
 }
 
@@ -137,6 +141,7 @@ const ROUTES: Record<string, string> = {
   "/ping": "GET",
   "/invocations": "POST",
   "/execution-parameters": "GET",
+  "/metrics": "GET",
 };
 
 /** The request handler, and a way to drain it before the server shuts down. */
@@ -179,6 +184,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
     const started = performance.now();
     const path = new URL(req.url).pathname;
     let records = 0;
+    let survived = 0;
     let response: Response;
     let errorCode: string | undefined;
     try {
@@ -193,6 +199,12 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
           ? new Response(null, { status: 200 })
           : json(503, { error: "not_ready", message: "the model is loading" });
       }
+      if (path === "/metrics") {
+        // Scrapes, like health checks: not logged, not counted.
+        return new Response(options.metrics?.prometheus() ?? "", {
+          headers: { "content-type": "text/plain; version=0.0.4" },
+        });
+      }
       if (path === "/execution-parameters") {
         response = json(200, {
           MaxConcurrentTransforms: options.maxConcurrentTransforms,
@@ -201,7 +213,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
         });
       } else {
         if (!slot.model) throw new RequestError(503, "not_ready", "the model is loading");
-        ({ response, records } = await invocations(req, slot.model, options));
+        ({ response, records, survived } = await invocations(req, slot.model, options));
       }
     } catch (err) {
       if (err instanceof RequestError) {
@@ -224,13 +236,23 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
       }
     }
     answered++;
+    const latencyMs = performance.now() - started;
+    if (path === "/invocations") {
+      options.metrics?.observe({
+        status: response.status,
+        latencyMs,
+        records,
+        survived,
+        error: errorCode,
+      });
+    }
     options.log({
       level: response.status >= 500 ? "error" : "info",
       method: req.method,
       path,
       status: response.status,
       records,
-      latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      latency_ms: Math.round(latencyMs * 1000) / 1000,
       ...(errorCode ? { error: errorCode } : {}),
     });
     return response;

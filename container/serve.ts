@@ -10,6 +10,7 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
+import { createMetrics, type MetricsConfig } from "./metrics.ts";
 
 export interface UnitConfig {
   hostname: string;
@@ -23,6 +24,8 @@ export interface UnitConfig {
   bodyTimeoutMs: number;
   /** 0 for the main thread, 1.. for workers. */
   worker: number;
+  /** EMF and /metrics; the counters are shared by every unit. */
+  metrics: MetricsConfig;
 }
 
 export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
@@ -55,6 +58,7 @@ export function startUnit(config: UnitConfig): Unit {
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
     log,
+    metrics: createMetrics(config.metrics),
   });
   const server = Deno.serve(
     {

@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
+import { metricsConfigFromEnv } from "./metrics.ts";
 import { log, startUnit } from "./serve.ts";
 
 const USAGE = `
@@ -26,7 +27,9 @@ SAGEMAKER_MODEL_SERVER_TIMEOUT (seconds a request body may take to arrive, else 
 MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
 with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
 (onnxruntime threads per prediction; default: CPUs / workers), RELEASE_STARTUP_MEMORY (0: keep
-the pages start-up touched resident; see container/memory.ts).
+the pages start-up touched resident; see container/memory.ts). Metrics (container/metrics.ts):
+METRICS_NAMESPACE (default Titanic/Inference), METRICS_DIMENSIONS (Name=value,...; default
+EndpointName=ENDPOINT_NAME, VariantName=VARIANT_NAME), METRICS_EMF (0: no EMF lines).
 `;
 
 function die(message: string): never {
@@ -85,6 +88,12 @@ if (!(Number.isInteger(workers) && workers >= 1)) die("invalid SAGEMAKER_MODEL_S
 // onnxruntime runs block their thread: split the cores between the serving units.
 const threads = Number(Deno.env.get("MODEL_THREADS")) || Math.max(1, Math.floor(cpus / workers));
 const modelPath = await findModel(values.model as string | undefined);
+let metrics;
+try {
+  metrics = metricsConfigFromEnv((name) => Deno.env.get(name));
+} catch (err) {
+  die((err as Error).message);
+}
 
 const base = {
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
@@ -94,6 +103,7 @@ const base = {
   maxPayloadBytes: Math.floor(maxPayloadMb * 1024 * 1024),
   maxConcurrentTransforms: workers,
   bodyTimeoutMs: timeoutSeconds * 1000,
+  metrics,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
