@@ -89,7 +89,11 @@ Deno.test("deploy: a new endpoint is created and awaited until InService", async
     PrimaryContainer: {
       Image: SPEC.variants[0].image,
       ModelDataUrl: "s3://bucket/model.tar.gz",
-      Environment: { SAGEMAKER_MAX_PAYLOAD_IN_MB: "6" },
+      Environment: {
+        SAGEMAKER_MAX_PAYLOAD_IN_MB: "6",
+        ENDPOINT_NAME: "titanic",
+        VARIANT_NAME: "primary",
+      },
     },
     Tags: [{ Key: "managed-by", Value: "titanic-deno" }],
   }]);

@@ -4,6 +4,7 @@
  */
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
+import { type AlarmOptions, DEFAULT_ALARMS, putAlarms } from "../deploy/alarms.ts";
 import { dataCaptureConfig } from "../deploy/capture.ts";
 import { deploy, type DeploySpec } from "../deploy/sagemaker.ts";
 import { fail, intOption, parseCli, stringOption } from "./args.ts";
@@ -30,10 +31,39 @@ Options:
   --ab-weight W            its share of traffic, 0 < W < 1 (default: 0.1)
   --capture S3URL[,P]      capture requests and responses to S3 (P % of them, default 100) for
                            deno task drift
+  --alarms                 CloudWatch alarms per variant: 5xx errors, model latency p99, the
+                           container's errors and shed requests (3 of 5 minutes over threshold)
+  --alarm-topic ARN        SNS topic notified on ALARM and OK
+  --alarm-5xx N            Invocation5XXErrors per minute (default: 1)
+  --alarm-latency-ms MS    ModelLatency p99 (default: 100)
+  --alarm-errors N         container error answers per minute (default: 10)
+  --alarm-shed N           requests shed per minute (default: 1)
   --poll-seconds N         seconds between status checks (default: 15)
 ${AWS_USAGE}
   -h, --help               show this help
 `;
+
+function alarmOptions(values: Record<string, unknown>): AlarmOptions {
+  const threshold = (name: string, fallback: number) => {
+    const value = values[name];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!(n >= 0)) fail(`--${name} must be a number >= 0, got "${value}"`);
+    return n;
+  };
+  const topic = stringOption(values["alarm-topic"]);
+  if (topic && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(topic)) {
+    fail(`--alarm-topic must be an SNS topic ARN, got "${topic}"`);
+  }
+  return {
+    ...DEFAULT_ALARMS,
+    ...(topic ? { topic } : {}),
+    errors5xx: threshold("alarm-5xx", DEFAULT_ALARMS.errors5xx),
+    latencyP99Ms: threshold("alarm-latency-ms", DEFAULT_ALARMS.latencyP99Ms),
+    containerErrors: threshold("alarm-errors", DEFAULT_ALARMS.containerErrors),
+    shed: threshold("alarm-shed", DEFAULT_ALARMS.shed),
+  };
+}
 
 function captureOption(value: string) {
   try {
@@ -58,6 +88,12 @@ await runAwsMain(async () => {
     "ab-weight": { type: "string" },
     "poll-seconds": { type: "string" },
     capture: { type: "string" },
+    alarms: { type: "boolean" },
+    "alarm-topic": { type: "string" },
+    "alarm-5xx": { type: "string" },
+    "alarm-latency-ms": { type: "string" },
+    "alarm-errors": { type: "string" },
+    "alarm-shed": { type: "string" },
     ...AWS_OPTIONS,
   }, USAGE);
   const image = stringOption(values.image) ?? fail(`--image is required\n${USAGE}`);
@@ -102,10 +138,22 @@ await runAwsMain(async () => {
       }
       : {}),
   };
+  const alarms = values.alarms ? alarmOptions(values) : undefined;
   const caller = new AwsCaller(Boolean(values["dry-run"]));
-  const result = await deploy(makeClients(stringOption(values.region)), caller, spec, {
+  const clients = makeClients(stringOption(values.region));
+  const result = await deploy(clients, caller, spec, {
     pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),
   });
+  if (alarms) {
+    const names = await putAlarms(
+      clients,
+      caller,
+      spec.endpoint,
+      spec.variants.map((v) => v.name),
+      alarms,
+    );
+    console.log(`alarms: ${names.join(", ")}`);
+  }
   console.log(
     `\nendpoint ${result.endpoint} ${
       caller.dryRun ? "(dry run)" : result.action

@@ -4,6 +4,7 @@
  */
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
+import { deleteAlarms, findAlarms } from "../deploy/alarms.ts";
 import { planTeardown, teardown } from "../deploy/sagemaker.ts";
 import { fail, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
@@ -12,8 +13,8 @@ const USAGE = `
 deno task teardown --endpoint NAME [--yes] [options]
 
 Lists the endpoint, its endpoint configs and models (those deploy created, named
-"<endpoint>-..."), and autoscaling targets; with --yes deletes them. Without --yes it only
-shows what would be deleted.
+"<endpoint>-..."), autoscaling targets and the alarms of deploy --alarms; with --yes deletes
+them. Without --yes it only shows what would be deleted.
 
 Options:
   --endpoint NAME   endpoint name
@@ -32,11 +33,16 @@ await runAwsMain(async () => {
   const clients = makeClients(stringOption(values.region));
   const dryRun = Boolean(values["dry-run"]);
   const plan = await planTeardown(clients, new AwsCaller(dryRun), endpoint);
+  const alarms = await findAlarms(clients, new AwsCaller(dryRun), endpoint);
   console.log(`endpoint: ${plan.endpoint ?? "(none)"}`);
   console.log(`endpoint configs: ${plan.configs.join(", ") || "(none)"}`);
   console.log(`models: ${plan.models.join(", ") || "(none)"}`);
   console.log(`autoscaling targets: ${plan.scalingTargets.join(", ") || "(none)"}`);
-  if (!plan.endpoint && plan.configs.length === 0 && plan.models.length === 0 && !dryRun) {
+  console.log(`alarms: ${alarms.join(", ") || "(none)"}`);
+  if (
+    !plan.endpoint && plan.configs.length === 0 && plan.models.length === 0 &&
+    alarms.length === 0 && !dryRun
+  ) {
     console.log("nothing to delete");
     return;
   }
@@ -45,5 +51,6 @@ await runAwsMain(async () => {
     Deno.exit(1);
   }
   await teardown(clients, new AwsCaller(dryRun), plan);
+  await deleteAlarms(clients, new AwsCaller(dryRun), alarms);
   console.log(dryRun ? "dry run: nothing deleted" : `deleted ${endpoint}`);
 });

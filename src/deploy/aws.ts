@@ -6,6 +6,7 @@
  */
 
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
@@ -16,6 +17,7 @@ export interface AwsClients {
   runtime: SageMakerRuntimeClient;
   autoscaling: ApplicationAutoScalingClient;
   ecr: ECRClient;
+  cloudwatch: CloudWatchClient;
 }
 
 /** Clients for `region` (default: the AWS chain, e.g. AWS_REGION or the profile). */
@@ -26,6 +28,7 @@ export function makeClients(region?: string): AwsClients {
     runtime: new SageMakerRuntimeClient(config),
     autoscaling: new ApplicationAutoScalingClient(config),
     ecr: new ECRClient(config),
+    cloudwatch: new CloudWatchClient(config),
   };
 }
 

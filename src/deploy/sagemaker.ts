@@ -151,7 +151,12 @@ export async function deploy(
         PrimaryContainer: {
           Image: variant.image,
           ...(variant.modelData ? { ModelDataUrl: variant.modelData } : {}),
-          Environment: { SAGEMAKER_MAX_PAYLOAD_IN_MB: "6" },
+          // The endpoint and variant name the container's metrics (container/metrics.ts).
+          Environment: {
+            SAGEMAKER_MAX_PAYLOAD_IN_MB: "6",
+            ENDPOINT_NAME: spec.endpoint,
+            VARIANT_NAME: variant.name,
+          },
         },
         Tags: TAGS,
       }),
