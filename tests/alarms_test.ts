@@ -10,6 +10,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { DEFAULT_ALARMS, deleteAlarms, findAlarms, putAlarms } from "../src/deploy/alarms.ts";
 import { AwsCaller, makeClients } from "../src/deploy/aws.ts";
 import { assertValidCalls, callsOfMock } from "./aws_models.ts";
+import { runTask } from "./task_helpers.ts";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:titanic-alerts";
 
@@ -154,19 +155,8 @@ Deno.test("teardown: finds this tool's alarms over every page and deletes them 1
   assertValidCalls(callsOfMock(cw, clients.cloudwatch));
 });
 
-async function task(args: string[]): Promise<{ code: number; out: string }> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  const [, ...rest] = String(config.tasks[args[0]]).split(/\s+/);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...rest, ...args.slice(1)],
-    cwd: new URL("../", import.meta.url).pathname,
-    env: { NO_COLOR: "1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, out: text.decode(out.stdout) + text.decode(out.stderr) };
-}
+const task = (args: string[]) =>
+  runTask(args[0], args.slice(1), { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
 
 Deno.test("deno task deploy --alarms --dry-run prints the alarms; teardown --dry-run looks for them", async () => {
   const deploy = await task([

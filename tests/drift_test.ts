@@ -23,6 +23,7 @@ import { compareWithBaseline, formatReport, psi } from "../src/monitor/drift.ts"
 import { assertValidCalls, callsOfMock } from "./aws_models.ts";
 import { captureLine, csvOf, type Encoding, recordsOf } from "./capture_helpers.ts";
 import { dataset, withTempDir } from "./helpers.ts";
+import { runTask } from "./task_helpers.ts";
 import type { MediaType } from "../container/payload.ts";
 
 async function columnsOfDataset(): Promise<{ train: RawColumns; test: RawColumns }> {
@@ -271,19 +272,7 @@ Deno.test("capture reader: every page of an S3 listing, *.jsonl objects only", a
   assert.equal(capturedBatch(records, model.inputNames).rows, 891);
 });
 
-async function drift(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const [, ...rest] = String(config.tasks.drift).split(/\s+/);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...rest, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+const drift = (args: string[]) => runTask("drift", args);
 
 Deno.test("deno task drift: exit 0 without drift, 1 naming the drifted inputs, 2 on bad input", async () => {
   const { train, test } = await columnsOfDataset();

@@ -6,12 +6,13 @@
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { type AlarmOptions, DEFAULT_ALARMS, putAlarms } from "../deploy/alarms.ts";
 import { dataCaptureConfig } from "../deploy/capture.ts";
+import { latestApproved } from "../deploy/registry.ts";
 import { deploy, type DeploySpec } from "../deploy/sagemaker.ts";
 import { fail, intOption, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, numberList, runAwsMain } from "./aws_main.ts";
 
 const USAGE = `
-deno task deploy --image URI --role ARN [options]
+deno task deploy (--image URI | --model-package latest-approved|ARN) --role ARN [options]
 
 Creates the SageMaker model(s) and endpoint config, then creates the endpoint or rolls it to
 the new config when it exists, and waits until it is InService. Names are derived from the
@@ -21,6 +22,9 @@ Options:
   --image URI              container image in ECR (see deno task push-image)
   --role ARN               IAM execution role SageMaker assumes
   --model-data S3URL       s3://.../model.tar.gz (deno task package); default: the model in the image
+  --model-package P        deploy a registered version instead of --image: its ARN, or
+                           latest-approved (the newest approved version of --group)
+  --group NAME             model package group for latest-approved (default: titanic)
   --endpoint NAME          endpoint name (default: titanic)
   --instance-type T        instance type (default: ml.t2.medium)
   --count N                instances (default: 1)
@@ -78,6 +82,8 @@ await runAwsMain(async () => {
     image: { type: "string" },
     role: { type: "string" },
     "model-data": { type: "string" },
+    "model-package": { type: "string" },
+    group: { type: "string" },
     endpoint: { type: "string" },
     "instance-type": { type: "string" },
     count: { type: "string" },
@@ -96,7 +102,12 @@ await runAwsMain(async () => {
     "alarm-shed": { type: "string" },
     ...AWS_OPTIONS,
   }, USAGE);
-  const image = stringOption(values.image) ?? fail(`--image is required\n${USAGE}`);
+  const modelPackage = stringOption(values["model-package"]);
+  if (modelPackage && (values.image || values["model-data"])) {
+    fail("--model-package replaces --image and --model-data: pass one or the other");
+  }
+  const image = stringOption(values.image) ??
+    (modelPackage ? "" : fail(`--image or --model-package is required\n${USAGE}`));
   const role = stringOption(values.role) ?? fail(`--role is required\n${USAGE}`);
   const abImage = stringOption(values["ab-image"]);
   const abWeight = Number(values["ab-weight"] ?? 0.1);
@@ -141,6 +152,18 @@ await runAwsMain(async () => {
   const alarms = values.alarms ? alarmOptions(values) : undefined;
   const caller = new AwsCaller(Boolean(values["dry-run"]));
   const clients = makeClients(stringOption(values.region));
+  if (modelPackage) {
+    const arn = modelPackage === "latest-approved"
+      ? await latestApproved(clients, caller, stringOption(values.group) ?? "titanic")
+      : modelPackage;
+    if (
+      !caller.dryRun && !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\//.test(arn)
+    ) {
+      fail(`--model-package must be latest-approved or a model package ARN, got "${arn}"`);
+    }
+    console.log(`model package: ${arn}`);
+    spec.variants[0].modelPackage = arn;
+  }
   const result = await deploy(clients, caller, spec, {
     pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),
   });

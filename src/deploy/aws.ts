@@ -8,6 +8,7 @@
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 
@@ -18,6 +19,7 @@ export interface AwsClients {
   autoscaling: ApplicationAutoScalingClient;
   ecr: ECRClient;
   cloudwatch: CloudWatchClient;
+  s3: S3Client;
 }
 
 /** Clients for `region` (default: the AWS chain, e.g. AWS_REGION or the profile). */
@@ -29,6 +31,7 @@ export function makeClients(region?: string): AwsClients {
     autoscaling: new ApplicationAutoScalingClient(config),
     ecr: new ECRClient(config),
     cloudwatch: new CloudWatchClient(config),
+    s3: new S3Client(config),
   };
 }
 

@@ -37,6 +37,8 @@ export interface VariantSpec {
   image: string;
   /** s3:// URL of model.tar.gz; without it the model baked into the image serves. */
   modelData?: string;
+  /** A registered model package (src/deploy/registry.ts) instead of image and model data. */
+  modelPackage?: string;
   weight: number;
 }
 
@@ -100,7 +102,14 @@ export function validateSpec(spec: DeploySpec): string | undefined {
 /** Model names and the endpoint config name for a spec (stable across runs). */
 export function resourceNames(spec: DeploySpec): { models: string[]; config: string } {
   const models = spec.variants.map((v) =>
-    `${spec.endpoint}-${v.name}-${shortHash([v.image, v.modelData ?? "", spec.role])}`.slice(0, 63)
+    `${spec.endpoint}-${v.name}-${
+      shortHash([
+        v.image,
+        v.modelData ?? "",
+        spec.role,
+        ...(v.modelPackage ? [v.modelPackage] : []),
+      ])
+    }`.slice(0, 63)
   );
   const config = `${spec.endpoint}-${
     shortHash([
@@ -149,8 +158,10 @@ export async function deploy(
         ModelName,
         ExecutionRoleArn: spec.role,
         PrimaryContainer: {
-          Image: variant.image,
-          ...(variant.modelData ? { ModelDataUrl: variant.modelData } : {}),
+          ...(variant.modelPackage ? { ModelPackageName: variant.modelPackage } : {
+            Image: variant.image,
+            ...(variant.modelData ? { ModelDataUrl: variant.modelData } : {}),
+          }),
           // The endpoint and variant name the container's metrics (container/metrics.ts).
           Environment: {
             SAGEMAKER_MAX_PAYLOAD_IN_MB: "6",
