@@ -50,7 +50,7 @@ Deno.test("alarms: four per variant with the thresholds given, exact inputs, val
     TreatMissingData: "notBreaching",
     AlarmActions: [TOPIC],
     OKActions: [TOPIC],
-    Tags: [{ Key: "managed-by", Value: "titanic-deno" }],
+    Tags: [{ Key: "project", Value: "titanic-deno" }, { Key: "endpoint", Value: "titanic" }],
   };
   assert.deepEqual(inputs.slice(0, 4), [
     {
@@ -178,8 +178,10 @@ Deno.test("deno task deploy --alarms --dry-run prints the alarms; teardown --dry
   const puts = deploy.out.split("\n").filter((l) =>
     l.startsWith("[dry-run] CloudWatch.PutMetricAlarm")
   );
-  assert.equal(puts.length, 4, deploy.out);
-  assert.match(puts[1], /"Threshold":50000/);
+  // Both dry-run paths (a new endpoint, an update) put the same four alarms.
+  assert.equal(puts.length, 8, deploy.out);
+  assert.match(puts[1], /"AlarmName":"titanic-primary-model-latency-p99".*"Threshold":50000/);
+  assert.deepEqual(puts.slice(0, 4), puts.slice(4));
   const bad = await task([
     "deploy",
     "--image",
@@ -191,7 +193,7 @@ Deno.test("deno task deploy --alarms --dry-run prints the alarms; teardown --dry
     "nope",
   ]);
   assert.equal(bad.code, 2);
-  assert.match(bad.out, /--alarm-topic must be an SNS topic ARN/);
+  assert.match(bad.out, /--alarm-topic "nope": must be an SNS topic ARN/);
   const teardown = await task([
     "teardown",
     "--endpoint",

@@ -12,7 +12,13 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsCaller, makeClients } from "../src/deploy/aws.ts";
 import { dataCaptureConfig } from "../src/deploy/capture.ts";
-import { deploy, type DeploySpec, resourceNames, validateSpec } from "../src/deploy/sagemaker.ts";
+import {
+  deploy,
+  type DeploySpec,
+  desiredState,
+  resourceNames,
+  validateSpec,
+} from "../src/deploy/sagemaker.ts";
 import { assertValidCalls, callsOfMock } from "./aws_models.ts";
 
 const SPEC: DeploySpec = {
@@ -47,7 +53,11 @@ Deno.test("capture option: URI and sampling percentage, refusals naming the prob
     serverless: { memoryMb: 2048, maxConcurrency: 5 },
     dataCapture: dataCaptureConfig("s3://b-b/x"),
   };
-  assert.match(validateSpec(serverless)!, /data capture applies to instance-based endpoints/);
+  assert.ok(
+    validateSpec(serverless).includes(
+      "--capture applies to instance-based endpoints, not --serverless ones",
+    ),
+  );
 });
 
 Deno.test("deploy --capture: the endpoint config carries DataCaptureConfig; a new config name", async () => {
@@ -81,4 +91,7 @@ Deno.test("deploy --capture: the endpoint config carries DataCaptureConfig; a ne
   );
   assert.equal(resourceNames(SPEC).config, resourceNames({ ...SPEC }).config);
   assertValidCalls(callsOfMock(sm, clients.sagemaker));
+  // deploy --plan shows it, and its absence.
+  assert.equal(desiredState(spec)["data capture"], "s3://my-bucket/capture (25 %)");
+  assert.equal(desiredState(SPEC)["data capture"], undefined);
 });

@@ -64,7 +64,7 @@ Deno.test("register: group created when missing, reports uploaded, package pendi
   assert.deepEqual(sm.commandCalls(CreateModelPackageGroupCommand)[0].args[0].input, {
     ModelPackageGroupName: "titanic",
     ModelPackageGroupDescription: "Titanic survival models (deno task register)",
-    Tags: [{ Key: "managed-by", Value: "titanic-deno" }],
+    Tags: [{ Key: "project", Value: "titanic-deno" }],
   });
   const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
   assert.deepEqual(puts.map((p) => [p.Bucket, p.Key, p.ContentType]), [
@@ -119,7 +119,7 @@ Deno.test("register: group created when missing, reports uploaded, package pendi
       cvLogLoss: String(cv.logLoss.mean),
       trainSha256: card.data.train.sha256,
     },
-    Tags: [{ Key: "managed-by", Value: "titanic-deno" }],
+    Tags: [{ Key: "project", Value: "titanic-deno" }],
   });
   assertValidCalls([...callsOfMock(sm, clients.sagemaker), ...callsOfMock(s3, clients.s3)]);
 });
@@ -219,7 +219,7 @@ Deno.test("deploy --model-package: the model is created from the package", async
         VARIANT_NAME: "primary",
       },
     },
-    Tags: [{ Key: "managed-by", Value: "titanic-deno" }],
+    Tags: [{ Key: "project", Value: "titanic-deno" }, { Key: "endpoint", Value: "titanic" }],
   });
   assertValidCalls(callsOfMock(sm, clients.sagemaker));
 });
@@ -268,9 +268,10 @@ Deno.test("deno task register / approve / deploy --model-package: dry runs print
   ]);
   assert.equal(dep.code, 0, dep.out);
   assert.match(dep.out, /"ModelApprovalStatus":"Approved","SortBy":"CreationTime"/);
+  assert.match(dep.out, /dry run: taking .*model-package\/titanic\/1 \(an example\)/);
   assert.match(
     dep.out,
-    /SageMaker\.CreateModel .*"ModelPackageName":"\(dry run: the latest approved/,
+    /SageMaker\.CreateModel .*"ModelPackageName":"arn:aws:sagemaker:us-east-1:123456789012:model-package\/titanic\/1"/,
   );
   const both = await task([
     "deploy",

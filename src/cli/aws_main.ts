@@ -4,7 +4,7 @@
  * @module
  */
 
-import { explainAwsError } from "../deploy/aws.ts";
+import { explainAwsError, InvalidOptions } from "../deploy/aws.ts";
 import type { Options } from "./args.ts";
 
 export const AWS_OPTIONS: Options = {
@@ -23,7 +23,7 @@ export async function runAwsMain(main: () => Promise<void>): Promise<void> {
     await main();
   } catch (err) {
     console.error(`error: ${explainAwsError(err)}`);
-    Deno.exit(1);
+    Deno.exit(err instanceof InvalidOptions ? 2 : 1); // bad options are usage errors
   }
 }
 

@@ -3,8 +3,14 @@
  * @module
  */
 
-import { makeClients } from "../deploy/aws.ts";
-import { contentTypeOf, invokeEndpoint, invokeUrl } from "../deploy/invoke.ts";
+import { assertNoProblems, makeClients } from "../deploy/aws.ts";
+import {
+  contentTypeOf,
+  describeInvokeRequest,
+  invokeEndpoint,
+  invokeUrl,
+} from "../deploy/invoke.ts";
+import { checkInvokeRequest, checkName } from "../deploy/validation.ts";
 import { fail, parseCli, stringOption } from "./args.ts";
 import { AWS_USAGE, runAwsMain } from "./aws_main.ts";
 
@@ -23,6 +29,7 @@ Options:
   --accept A            response type (default: application/json)
   --custom-attributes S X-Amzn-SageMaker-Custom-Attributes
   --region R            AWS region (with --endpoint)
+  --dry-run             print the request (endpoint or URL, headers, body size and start), send nothing
 ${AWS_USAGE.split("\n").slice(3).join("\n")}
   -h, --help            show this help
 `;
@@ -36,6 +43,7 @@ await runAwsMain(async () => {
     accept: { type: "string" },
     "custom-attributes": { type: "string" },
     region: { type: "string" },
+    "dry-run": { type: "boolean" },
   }, USAGE);
   const file = stringOption(values.file) ?? fail(`--file is required\n${USAGE}`);
   const endpoint = stringOption(values.endpoint);
@@ -55,6 +63,18 @@ await runAwsMain(async () => {
     accept: stringOption(values.accept) ?? "application/json",
     customAttributes: stringOption(values["custom-attributes"]),
   };
+  assertNoProblems([
+    ...(endpoint ? checkName("--endpoint", endpoint) : []),
+    ...checkInvokeRequest(request, {
+      contentType: "--content-type",
+      accept: "--accept",
+      customAttributes: "--custom-attributes",
+    }),
+  ]);
+  if (values["dry-run"]) {
+    console.log(describeInvokeRequest(endpoint ? { endpoint } : { url: url! }, request));
+    return;
+  }
   const result = url
     ? await invokeUrl(url, request)
     : await invokeEndpoint(makeClients(stringOption(values.region)).runtime, endpoint!, request);

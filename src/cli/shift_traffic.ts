@@ -3,8 +3,9 @@
  * @module
  */
 
-import { AwsCaller, makeClients } from "../deploy/aws.ts";
-import { shiftTraffic } from "../deploy/sagemaker.ts";
+import { assertNoProblems, AwsCaller, makeClients } from "../deploy/aws.ts";
+import { shiftTraffic } from "../deploy/endpoint.ts";
+import { parseWeights } from "../deploy/validation.ts";
 import { fail, intOption, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
 
@@ -12,7 +13,8 @@ const USAGE = `
 deno task shift-traffic --endpoint NAME --weights VARIANT=W,VARIANT=W [options]
 
 Sets the traffic weights of the endpoint's variants (e.g. primary=0.5,candidate=0.5 after an
-A/B deploy) and waits until the endpoint is InService again.
+A/B deploy) and waits until the endpoint is InService again. Each variant is a SageMaker
+name, each weight a finite number >= 0 (at least one above 0).
 
 Options:
   --endpoint NAME    endpoint name
@@ -31,12 +33,8 @@ await runAwsMain(async () => {
   }, USAGE);
   const endpoint = stringOption(values.endpoint) ?? fail(`--endpoint is required\n${USAGE}`);
   const text = stringOption(values.weights) ?? fail(`--weights is required\n${USAGE}`);
-  const weights: Record<string, number> = {};
-  for (const pair of text.split(",")) {
-    const [name, weight] = pair.split("=");
-    if (!name || !(Number(weight) >= 0)) fail(`--weights: "${pair}" is not VARIANT=WEIGHT`);
-    weights[name.trim()] = Number(weight);
-  }
+  const { weights, problems } = parseWeights(text);
+  assertNoProblems(problems);
   const caller = new AwsCaller(Boolean(values["dry-run"]));
   await shiftTraffic(makeClients(stringOption(values.region)), caller, endpoint, weights, {
     pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),

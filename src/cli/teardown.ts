@@ -1,25 +1,30 @@
 /**
- * `deno task teardown`: delete the endpoint and the configs and models deploy created.
+ * `deno task teardown`: delete the endpoint and the configs and models tagged as its own.
  * @module
  */
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
+import { teardownWorld } from "../deploy/dry_run.ts";
 import { deleteAlarms, findAlarms } from "../deploy/alarms.ts";
-import { planTeardown, teardown } from "../deploy/sagemaker.ts";
+import { describeTeardown, planTeardown, teardown } from "../deploy/teardown.ts";
 import { fail, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
 
 const USAGE = `
 deno task teardown --endpoint NAME [--yes] [options]
 
-Lists the endpoint, its endpoint configs and models (those deploy created, named
-"<endpoint>-..."), autoscaling targets and the alarms of deploy --alarms; with --yes deletes
-them. Without --yes it only shows what would be deleted.
+Finds the endpoint and the endpoint configs and models tagged project=titanic-deno and
+endpoint=NAME (by their tags, never by name: a sibling such as NAME-v2 keeps its own), the
+endpoint's autoscaling, and the alarms of deploy --alarms (by their EndpointName dimension); a
+config or model another endpoint still uses is kept. Without --yes (or with --plan) it only
+reads (Describe/List calls) and shows what would be deleted; with --yes it deletes them.
 
 Options:
   --endpoint NAME   endpoint name
   --yes             really delete
+  --plan            only show what would be deleted (the default without --yes)
 ${AWS_USAGE}
+  (--dry-run shows the calls against an example account, offline.)
   -h, --help        show this help
 `;
 
@@ -27,30 +32,39 @@ await runAwsMain(async () => {
   const { values } = parseCli(Deno.args, {
     endpoint: { type: "string" },
     yes: { type: "boolean" },
+    plan: { type: "boolean" },
     ...AWS_OPTIONS,
   }, USAGE);
   const endpoint = stringOption(values.endpoint) ?? fail(`--endpoint is required\n${USAGE}`);
   const clients = makeClients(stringOption(values.region));
-  const dryRun = Boolean(values["dry-run"]);
-  const plan = await planTeardown(clients, new AwsCaller(dryRun), endpoint);
-  const alarms = await findAlarms(clients, new AwsCaller(dryRun), endpoint);
-  console.log(`endpoint: ${plan.endpoint ?? "(none)"}`);
-  console.log(`endpoint configs: ${plan.configs.join(", ") || "(none)"}`);
-  console.log(`models: ${plan.models.join(", ") || "(none)"}`);
-  console.log(`autoscaling targets: ${plan.scalingTargets.join(", ") || "(none)"}`);
-  console.log(`alarms: ${alarms.join(", ") || "(none)"}`);
+  const world = values["dry-run"] ? teardownWorld(endpoint) : undefined;
+  if (world) console.log(`# dry run, ${world.title}:`);
+  const reader = world
+    ? new AwsCaller("dry-run", console.log, world.simulate)
+    : new AwsCaller("plan", () => {});
+  const plan = await planTeardown(clients, reader, endpoint);
+  const alarms = await findAlarms(clients, reader, endpoint);
+  console.log(`\n${values.yes && !world ? "deleting" : "would delete"}:`);
+  for (const line of describeTeardown(plan)) console.log(`  ${line}`);
+  if (alarms.length) console.log(`  alarms: ${alarms.join(", ")}`);
   if (
-    !plan.endpoint && plan.configs.length === 0 && plan.models.length === 0 &&
-    alarms.length === 0 && !dryRun
+    !plan.endpoint && plan.configs.length === 0 && plan.models.length === 0 && alarms.length === 0
   ) {
     console.log("nothing to delete");
     return;
   }
-  if (!values.yes && !dryRun) {
-    console.error("nothing deleted: run again with --yes to delete these");
-    Deno.exit(1);
+  if (world) {
+    const dry = new AwsCaller("dry-run", console.log, world.simulate);
+    await teardown(clients, dry, plan);
+    await deleteAlarms(clients, dry, alarms);
+    console.log("dry run: nothing deleted");
+    return;
   }
-  await teardown(clients, new AwsCaller(dryRun), plan);
-  await deleteAlarms(clients, new AwsCaller(dryRun), alarms);
-  console.log(dryRun ? "dry run: nothing deleted" : `deleted ${endpoint}`);
+  if (!values.yes || values.plan) {
+    console.error("nothing deleted: run again with --yes to delete these");
+    Deno.exit(values.plan ? 0 : 1);
+  }
+  await teardown(clients, new AwsCaller("live"), plan);
+  await deleteAlarms(clients, new AwsCaller("live"), alarms);
+  console.log(`deleted ${endpoint}`);
 });

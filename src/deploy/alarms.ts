@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import type { AwsCaller, AwsClients } from "./aws.ts";
 import { DryRunNotFound } from "./aws.ts";
+import { ownershipTags } from "./naming.ts";
 
 /** Thresholds; every alarm looks at 1-minute periods and fires on 3 of the last 5. */
 export interface AlarmOptions {
@@ -63,7 +64,7 @@ export function alarmInputs(
       ComparisonOperator: "GreaterThanOrEqualToThreshold" as ComparisonOperator,
       TreatMissingData: "notBreaching",
       ...actions,
-      Tags: [{ Key: "managed-by", Value: "titanic-deno" }],
+      Tags: ownershipTags(endpoint),
     };
     const name = (kind: string) => `${endpoint}-${variant}-${kind}`;
     return [

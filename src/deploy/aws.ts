@@ -48,27 +48,66 @@ export class DryRunNotFound extends Error {
   }
 }
 
-/** Sends commands, printing each one; in dry-run mode prints and sends nothing. */
+/** Options that break AWS's rules, found before any call; each names the option and the rule. */
+export class InvalidOptions extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "InvalidOptions";
+  }
+}
+
+/** Throws {@link InvalidOptions} when there are problems. */
+export function assertNoProblems(problems: string[]): void {
+  if (problems.length > 0) throw new InvalidOptions(problems);
+}
+
+/**
+ * How calls go out: "live" sends them all; "plan" sends only reads (Describe/List/Get) and
+ * refuses any other call; "dry-run" sends nothing, answering reads from a simulator (or "not
+ * found") so that the path the code would take is printed offline.
+ */
+export type CallMode = "live" | "plan" | "dry-run";
+
+/** Dry-run answers to read calls; undefined means "no such resource". */
+// deno-lint-ignore no-explicit-any
+export type Simulator = (service: string, operation: string, input: any) => unknown;
+
+const READ_CALL = /^(Describe|List|Get)/;
+
+/** Sends commands, printing each one; what it sends depends on the {@link CallMode}. */
 export class AwsCaller {
   readonly calls: { service: string; operation: string; input: unknown }[] = [];
+  readonly mode: CallMode;
 
-  constructor(readonly dryRun: boolean, readonly log: (line: string) => void = console.log) {}
+  constructor(
+    mode: CallMode | boolean,
+    readonly log: (line: string) => void = console.log,
+    readonly simulate?: Simulator,
+  ) {
+    this.mode = mode === true ? "dry-run" : mode === false ? "live" : mode;
+  }
+
+  /** True when nothing may change (a dry run or a plan): waits and writes are skipped. */
+  get dryRun(): boolean {
+    return this.mode !== "live";
+  }
 
   // deno-lint-ignore no-explicit-any
   async send<T = any>(client: AnyClient, command: AnyCommand): Promise<T> {
     const service = client.constructor.name.replace(/Client$/, "");
     const operation = command.constructor.name.replace(/Command$/, "");
-    this.calls.push({ service, operation, input: command.input });
-    this.log(
-      `${this.dryRun ? "[dry-run] " : ""}${service}.${operation} ${JSON.stringify(command.input)}`,
-    );
-    if (this.dryRun) {
-      if (/^(Describe|List|Get)/.test(operation)) {
-        throw new DryRunNotFound(`${service}.${operation}`);
-      }
-      return {} as T;
+    const read = READ_CALL.test(operation);
+    if (this.mode === "plan" && !read) {
+      throw new Error(`plan: ${service}.${operation} changes something and was not made`);
     }
-    return await client.send(command);
+    this.calls.push({ service, operation, input: command.input });
+    const prefix = this.mode === "live" ? "" : `[${this.mode}] `;
+    this.log(`${prefix}${service}.${operation} ${JSON.stringify(command.input)}`);
+    if (this.mode !== "dry-run") return await client.send(command);
+    if (!read) return {} as T;
+    const answer = this.simulate?.(service, operation, command.input);
+    if (answer === undefined) throw new DryRunNotFound(`${service}.${operation}`);
+    return answer as T;
   }
 }
 
@@ -89,6 +128,7 @@ export function isNotFound(err: unknown): boolean {
 
 /** A one-paragraph explanation of an AWS failure, instead of a stack trace. */
 export function explainAwsError(err: unknown): string {
+  if (err instanceof InvalidOptions) return err.problems.join("\n       ");
   const name = errorName(err);
   const message = String((err as Error)?.message ?? err);
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {

@@ -30,3 +30,16 @@ export function dataCaptureConfig(option: string): DataCaptureConfig {
     },
   };
 }
+
+/** "s3://... (P %)" for plans; undefined when capture is off. */
+export function captureSummary(
+  config?: {
+    EnableCapture?: boolean;
+    DestinationS3Uri?: string;
+    InitialSamplingPercentage?: number;
+  },
+): string | undefined {
+  return config?.EnableCapture
+    ? `${config.DestinationS3Uri} (${config.InitialSamplingPercentage} %)`
+    : undefined;
+}

@@ -9,7 +9,8 @@ import {
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
 } from "@aws-sdk/client-ecr";
-import { type AwsCaller, type AwsClients, isNotFound } from "./aws.ts";
+import { assertNoProblems, type AwsCaller, type AwsClients, isNotFound } from "./aws.ts";
+import { checkImageTag, checkRepository } from "./validation.ts";
 
 export interface PushPlan {
   repositoryUri: string;
@@ -26,6 +27,10 @@ export async function preparePush(
   caller: AwsCaller,
   options: { repository: string; tag: string; localImage: string; tool: "docker" | "podman" },
 ): Promise<PushPlan> {
+  assertNoProblems([
+    ...checkRepository("--repository", options.repository),
+    ...checkImageTag("--tag", options.tag),
+  ]);
   let repositoryUri: string | undefined;
   try {
     const found = await caller.send(

@@ -70,6 +70,28 @@ export async function invokeEndpoint(
   }
 }
 
+/** What an invoke would send, for --dry-run: target, headers, body size and its start. */
+export function describeInvokeRequest(
+  target: { endpoint: string } | { url: string },
+  request: InvokeRequest,
+): string {
+  const text = new TextDecoder().decode(request.body.subarray(0, 200));
+  const lines = [
+    "endpoint" in target
+      ? `[dry-run] SageMakerRuntime.InvokeEndpoint EndpointName=${target.endpoint}`
+      : `[dry-run] POST ${target.url.replace(/\/$/, "")}/invocations`,
+    `  Content-Type: ${request.contentType}`,
+    `  Accept: ${request.accept}`,
+    ...(request.customAttributes
+      ? [`  X-Amzn-SageMaker-Custom-Attributes: ${request.customAttributes}`]
+      : []),
+    `  body: ${request.body.length} bytes: ${JSON.stringify(text)}${
+      request.body.length > 200 ? " ..." : ""
+    }`,
+  ];
+  return lines.join("\n");
+}
+
 /** POSTs to `<url>/invocations` (a local server or container). */
 export async function invokeUrl(url: string, request: InvokeRequest): Promise<InvokeResult> {
   const response = await fetch(`${url.replace(/\/$/, "")}/invocations`, {

@@ -9,6 +9,7 @@
 
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { invokeEndpoint, type InvokeRequest, type InvokeResult } from "./invoke.ts";
+import { checkInvokeRequest } from "./validation.ts";
 
 /** The parts of a Function URL event (payload 2.0) the proxy reads. */
 export interface FunctionUrlEvent {
@@ -32,6 +33,22 @@ const json = (statusCode: number, body: unknown): FunctionUrlResult => ({
   isBase64Encoded: false,
 });
 
+/**
+ * A 400 naming the header when the request breaks InvokeEndpoint's rules (ASCII headers of at
+ * most 1024 characters, a body of at most 6 MB), which SageMaker would refuse with a
+ * ValidationError; undefined when it may be forwarded.
+ */
+export function invalidProxyRequest(request: InvokeRequest): FunctionUrlResult | undefined {
+  const problems = checkInvokeRequest(request, {
+    contentType: "Content-Type",
+    accept: "Accept",
+    customAttributes: "X-Amzn-SageMaker-Custom-Attributes",
+  });
+  if (problems.length === 0) return undefined;
+  const code = request.body.length > 6 * 1024 * 1024 ? 413 : 400;
+  return json(code, { error: "invalid_request", message: problems.join("; ") });
+}
+
 /** Builds the handler around an invoker (InvokeEndpoint in production). */
 export function createProxy(invoke: (request: InvokeRequest) => Promise<InvokeResult>) {
   return async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => {
@@ -52,15 +69,18 @@ export function createProxy(invoke: (request: InvokeRequest) => Promise<InvokeRe
     const body = event.isBase64Encoded
       ? Uint8Array.from(atob(event.body), (c) => c.charCodeAt(0))
       : new TextEncoder().encode(event.body);
+    const request: InvokeRequest = {
+      body,
+      contentType: headers["content-type"] || "application/json",
+      accept: headers["accept"] || "application/json",
+      ...(headers["x-amzn-sagemaker-custom-attributes"]
+        ? { customAttributes: headers["x-amzn-sagemaker-custom-attributes"] }
+        : {}),
+    };
+    const invalid = invalidProxyRequest(request);
+    if (invalid) return invalid;
     try {
-      const result = await invoke({
-        body,
-        contentType: headers["content-type"] || "application/json",
-        accept: headers["accept"] || "application/json",
-        ...(headers["x-amzn-sagemaker-custom-attributes"]
-          ? { customAttributes: headers["x-amzn-sagemaker-custom-attributes"] }
-          : {}),
-      });
+      const result = await invoke(request);
       return {
         statusCode: result.status,
         headers: { "content-type": result.contentType },

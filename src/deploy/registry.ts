@@ -22,8 +22,9 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import type { ModelCard } from "../inference/card.ts";
 import { type AwsCaller, type AwsClients, DryRunNotFound, isNotFound } from "./aws.ts";
+import { PROJECT_TAG } from "./naming.ts";
 
-const TAGS = [{ Key: "managed-by", Value: "titanic-deno" }];
+const TAGS = [{ ...PROJECT_TAG }];
 /** What the server speaks (container/payload.ts). */
 export const CONTENT_TYPES = ["application/json", "text/csv", "application/jsonlines"];
 
@@ -121,6 +122,16 @@ export function modelPackageInput(
   };
 }
 
+/** Account and region of the example ARNs dry runs show (as src/deploy/dry_run.ts). */
+const EXAMPLE_ARN = "arn:aws:sagemaker:us-east-1:123456789012";
+
+/** Problems of a --model-package value (latest-approved resolved): a model package ARN. */
+export function checkModelPackage(option: string, value: string): string[] {
+  return /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/.+/.test(value)
+    ? []
+    : [`${option} "${value}": must be latest-approved or a model package ARN`];
+}
+
 /** The version number at the end of a model package ARN (".../group/3" -> 3). */
 export function versionOf(arn: string): number {
   return Number(/\/(\d+)$/.exec(arn)?.[1] ?? NaN);
@@ -172,7 +183,8 @@ export async function register(
     sm,
     new CreateModelPackageCommand(modelPackageInput(spec, uris)),
   );
-  const arn = String(created.ModelPackageArn ?? `(dry run: the next version of ${spec.group})`);
+  // A dry run gets no answer: an example ARN stands for the version it would create.
+  const arn = String(created.ModelPackageArn ?? `${EXAMPLE_ARN}:model-package/${spec.group}/1`);
   return { arn, group: spec.group, version: versionOf(arn), groupCreated };
 }
 
@@ -213,8 +225,10 @@ export async function latestApproved(
   try {
     versions = await listVersions(clients, caller, group, "Approved");
   } catch (err) {
-    if (err instanceof DryRunNotFound) return `(dry run: the latest approved version of ${group})`;
-    throw err;
+    if (!(err instanceof DryRunNotFound)) throw err;
+    const example = `${EXAMPLE_ARN}:model-package/${group}/1`;
+    caller.log(`dry run: taking ${example} (an example) as the latest approved version`);
+    return example;
   }
   if (!versions[0]?.ModelPackageArn) {
     throw new Error(
@@ -246,7 +260,8 @@ export async function approve(
       versions = await listVersions(clients, caller, options.group);
     } catch (err) {
       if (!(err instanceof DryRunNotFound)) throw err;
-      arn = `(dry run: version ${options.version ?? "latest"} of ${options.group})`;
+      arn = `${EXAMPLE_ARN}:model-package/${options.group}/${options.version ?? 1}`;
+      caller.log(`dry run: ${arn} (an example) stands for the version`);
     }
     if (!arn) {
       const found = options.version === undefined

@@ -1,0 +1,104 @@
+/**
+ * What a deployment asks for, and its check against AWS's rules before any call.
+ * @module
+ */
+
+import {
+  checkAutoscaling,
+  checkImage,
+  checkInteger,
+  checkName,
+  checkRole,
+  checkS3Url,
+  checkServerless,
+  checkWeight,
+} from "./validation.ts";
+import type { DataCaptureConfig } from "@aws-sdk/client-sagemaker";
+import { checkModelPackage } from "./registry.ts";
+import { checkInstanceType } from "./instance_types.ts";
+
+/** One production variant. */
+export interface VariantSpec {
+  name: string;
+  image: string;
+  /** s3:// URL of model.tar.gz; without it the model baked into the image serves. */
+  modelData?: string;
+  /** A registered model package (src/deploy/registry.ts) instead of image and model data. */
+  modelPackage?: string;
+  weight: number;
+}
+
+export interface AutoscalingSpec {
+  min: number;
+  max: number;
+  /** Target tracking on invocations per instance per minute. */
+  invocationsPerInstance: number;
+}
+
+export interface DeploySpec {
+  endpoint: string;
+  role: string;
+  variants: VariantSpec[];
+  instanceType: string;
+  instanceCount: number;
+  /** Serverless instead of instances. */
+  serverless?: { memoryMb: number; maxConcurrency: number };
+  autoscaling?: AutoscalingSpec;
+  /** Request/response capture to S3 (src/deploy/capture.ts). */
+  dataCapture?: DataCaptureConfig;
+}
+
+/** The CLI options each variant's settings come from (the first variant is --image's). */
+const variantOptions = (i: number) =>
+  i === 0
+    ? { name: "variant name", image: "--image", modelData: "--model-data", weight: "weight" }
+    : {
+      name: "variant name",
+      image: "--ab-image",
+      modelData: "--ab-model-data",
+      weight: "--ab-weight",
+    };
+
+/** Every way the spec breaks AWS's rules ([] when none), each naming the option. */
+export function validateSpec(spec: DeploySpec): string[] {
+  const problems = [...checkName("--endpoint", spec.endpoint), ...checkRole("--role", spec.role)];
+  if (spec.variants.length === 0) problems.push("a deployment needs at least one variant");
+  if (spec.variants.length > 10) problems.push("an endpoint config takes at most 10 variants");
+  const seen = new Set<string>();
+  for (const [i, v] of spec.variants.entries()) {
+    const o = variantOptions(i);
+    problems.push(
+      ...checkName(o.name, v.name),
+      ...(v.modelPackage === undefined
+        ? checkImage(o.image, v.image)
+        : checkModelPackage("--model-package", v.modelPackage)),
+    );
+    if (v.modelData !== undefined) {
+      problems.push(...checkS3Url(o.modelData, v.modelData, "the model.tar.gz"));
+    }
+    problems.push(...checkWeight(o.weight, v.weight));
+    if (seen.has(v.name)) problems.push(`variant name "${v.name}" is used twice`);
+    seen.add(v.name);
+  }
+  if (problems.length === 0 && !spec.variants.some((v) => v.weight > 0)) {
+    problems.push("at least one variant needs a weight above 0");
+  }
+  if (spec.serverless) {
+    problems.push(...checkServerless(spec.serverless.memoryMb, spec.serverless.maxConcurrency));
+    if (spec.autoscaling) {
+      problems.push("--autoscale applies to instance-based endpoints, not --serverless ones");
+    }
+    if (spec.dataCapture) {
+      problems.push("--capture applies to instance-based endpoints, not --serverless ones");
+    }
+  } else {
+    problems.push(
+      ...checkInstanceType("--instance-type", spec.instanceType),
+      ...checkInteger("--count", spec.instanceCount, 1),
+    );
+  }
+  if (spec.autoscaling) {
+    problems.push(...checkAutoscaling(spec.autoscaling));
+  }
+  return problems;
+}
