@@ -1,6 +1,8 @@
 /**
- * Training end to end: data -> cross-validation -> fit on all rows -> one ONNX file and its
- * model card, both written atomically. Same data and seed give byte-identical files.
+ * Training end to end: data -> the estimate (nested cross-validation of the selection for the
+ * default preset, plain CV for a fixed one, with baselines on the same folds) -> the
+ * selection on all rows (default preset) -> fit on all rows -> one ONNX file and its model
+ * card, both written atomically. Same data and seed give byte-identical files.
  * @module
  */
 
@@ -9,14 +11,21 @@ import * as ort from "onnxruntime-node";
 import { encodeInputs, inputSpec, type ModelInputs } from "./codec/inputs.ts";
 import { obtainDataset, TEST_FILE, TRAIN_FILE } from "./data/dataset.ts";
 import { loadTitanicCsv, type TitanicData } from "./data/load.ts";
-import { crossValidate, type CvReport } from "./eval/cv.ts";
 import { accuracy } from "./eval/metrics.ts";
+import {
+  comparatorsFor,
+  INNER_CV,
+  nestedCrossValidate,
+  type NestedReport,
+  select,
+} from "./eval/nested.ts";
+import { type Candidate, SELECTION_RULE, selectionSpace } from "./eval/search.ts";
+import { type CardInput, cardPathFor, type ModelCard } from "./inference/card.ts";
 import { driftBaseline } from "./monitor/baseline.ts";
-import type { CardInput, ModelCard } from "./inference/card.ts";
 import { IR_VERSION, opsetsOf } from "./onnx/builder.ts";
 import { OneHotEncoder } from "./pipeline/onehot.ts";
 import { type Pipeline, PRODUCER } from "./pipeline/pipeline.ts";
-import { preset as findPreset } from "./pipeline/presets.ts";
+import { checkPresetName, DEFAULT_PRESET, PRESETS } from "./pipeline/presets.ts";
 import { PROJECT_ROOT, sha256Hex, writeFileAtomic } from "./util/fs.ts";
 
 export interface TrainOptions {
@@ -31,12 +40,12 @@ export interface TrainOptions {
 
 export interface TrainResult {
   pipeline: Pipeline;
-  cv: CvReport;
+  estimate: NestedReport;
   card: ModelCard;
   onnx: Uint8Array;
   onnxPath: string;
   cardPath: string;
-  timings: { cvMs: number; fitMs: number };
+  timings: { estimateMs: number; fitMs: number };
 }
 
 /** Loads the verified train and test files. */
@@ -83,67 +92,137 @@ function cardInputs(pipeline: Pipeline): CardInput[] {
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 const spread = (s: { mean: number; std: number }) => ({ mean: round(s.mean), std: round(s.std) });
+const pct = (x: number) => (x * 100).toFixed(2);
+
+/** Largest fold count that keeps both classes in every fold. */
+function maxFolds(y: Uint8Array): number {
+  const positives = y.reduce((a, b) => a + b, 0);
+  return Math.min(positives, y.length - positives);
+}
+
+/** Refuses options that cannot give an estimate, naming the option, before any work. */
+export function checkTrainOptions(options: Pick<TrainOptions, "folds" | "repeats" | "preset">) {
+  checkPresetName(options.preset);
+  if (!Number.isInteger(options.folds) || options.folds < 2) {
+    throw new RangeError(`--folds must be a whole number of at least 2 (got ${options.folds})`);
+  }
+  if (!Number.isInteger(options.repeats) || options.repeats < 1 || options.repeats > 100) {
+    throw new RangeError(`--repeats must be a whole number from 1 to 100 (got ${options.repeats})`);
+  }
+}
+
+/** The candidates the estimate and the fit choose from: the whole space, or one preset. */
+function spaceOf(preset: string): Candidate[] {
+  return preset === DEFAULT_PRESET ? selectionSpace() : [PRESETS[preset].candidate];
+}
 
 /** Trains a preset and writes its ONNX file and model card. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  checkTrainOptions(options);
   const log = options.log ?? (() => {});
-  const preset = findPreset(options.preset);
-  const { train } = await loadDataset(log);
+  const { train, test } = await loadDataset(log);
   const y = train.labels!;
-  log(`train.csv: ${train.columns.length} rows, ${y.reduce((a, b) => a + b, 0)} survived`);
+  const rows = y.length;
+  if (options.folds > maxFolds(y)) {
+    throw new RangeError(
+      `--folds must be at most ${maxFolds(y)} for these ${rows} rows (each fold needs both ` +
+        `classes; got ${options.folds})`,
+    );
+  }
+  log(`train.csv: ${rows} rows, ${y.reduce((a, b) => a + b, 0)} survived`);
+  const space = spaceOf(options.preset);
+  const nested = space.length > 1;
 
   const t0 = performance.now();
-  const cv = crossValidate(() => preset.build(options.seed), train.columns, y, {
+  const estimate = nestedCrossValidate(space, train.columns, y, {
     folds: options.folds,
     repeats: options.repeats,
+    ...INNER_CV,
     seed: options.seed,
-    onFold: (r, f, m) =>
+    comparators: comparatorsFor(options.seed),
+    onFold: (f) =>
       log(
-        `  cv repeat ${r + 1} fold ${f + 1}: accuracy ${(m.accuracy * 100).toFixed(2)} %, ` +
-          `AUC ${m.rocAuc.toFixed(4)}, log loss ${m.logLoss.toFixed(4)}`,
+        `  outer repeat ${f.repeat + 1} fold ${f.fold + 1}: ${pct(f.accuracy)} % with ` +
+          `${f.chosen}` + (nested ? ` (selection score ${pct(f.selectionScore)} %)` : ""),
       ),
   });
-  const cvMs = performance.now() - t0;
+  const estimateMs = performance.now() - t0;
+  const method = nested ? "nested cross-validation" : "cross-validation";
   log(
-    `cross-validation (${options.folds} folds x ${options.repeats}): accuracy ` +
-      `${(cv.accuracy.mean * 100).toFixed(2)} % +- ${(cv.accuracy.std * 100).toFixed(2)}, ` +
-      `AUC ${cv.rocAuc.mean.toFixed(4)}, log loss ${cv.logLoss.mean.toFixed(4)}`,
+    `${method} (${options.folds} folds x ${options.repeats}): accuracy ` +
+      `${pct(estimate.accuracy.mean)} % +- ${pct(estimate.accuracy.std)}, ` +
+      `AUC ${estimate.rocAuc.mean.toFixed(4)}, log loss ${estimate.logLoss.mean.toFixed(4)}`,
   );
+  for (const c of estimate.comparisons) {
+    log(
+      `  vs ${c.name}: ${pct(c.accuracy.mean)} %, paired difference ` +
+        `${pct(c.difference.mean)} +- ${pct(c.difference.std)} points ` +
+        `(${c.wins} folds better, ${c.ties} equal, ${c.losses} worse)`,
+    );
+  }
 
   const t1 = performance.now();
-  const pipeline = preset.build(options.seed);
+  const selection = nested
+    ? select(space, train.columns, y, { ...INNER_CV, seed: options.seed })
+    : undefined;
+  const chosen = selection?.chosen.candidate ?? space[0];
+  if (selection) log(`selection on all ${rows} rows: ${chosen.name}`);
+  const pipeline = chosen.build(options.seed);
   const inputs: ModelInputs = encodeInputs(train.columns, pipeline.inputs());
   pipeline.fit(inputs, y);
   const fitMs = performance.now() - t1;
   const trainingAccuracy = accuracy(y, pipeline.predict(inputs));
-  log(
-    `fitted on all ${y.length} rows (training accuracy ${(trainingAccuracy * 100).toFixed(2)} %)`,
-  );
+  log(`fitted on all ${rows} rows (training accuracy ${pct(trainingAccuracy)} %)`);
 
-  const onnx = pipeline.toOnnx(`Titanic survival, preset "${preset.name}": ${preset.description}`);
+  const description = options.preset === DEFAULT_PRESET
+    ? `the selection's choice: ${chosen.name}`
+    : PRESETS[options.preset].description;
+  const onnx = pipeline.toOnnx(`Titanic survival, preset "${options.preset}": ${description}`);
   const onnxPath = options.output;
-  const cardPath = onnxPath.replace(/\.onnx$/, "") + ".json";
+  const cardPath = cardPathFor(onnxPath);
   const card: ModelCard = {
     name: basename(onnxPath).replace(/\.onnx$/, ""),
-    preset: preset.name,
-    description: preset.description,
+    preset: options.preset,
+    description,
     seed: options.seed,
     pipeline: pipeline.describe(),
     data: {
-      train: { file: TRAIN_FILE.name, sha256: TRAIN_FILE.sha256, rows: TRAIN_FILE.rows },
-      test: { file: TEST_FILE.name, sha256: TEST_FILE.sha256, rows: TEST_FILE.rows },
+      train: { file: TRAIN_FILE.name, sha256: TRAIN_FILE.sha256, rows },
+      test: { file: TEST_FILE.name, sha256: TEST_FILE.sha256, rows: test.columns.length },
     },
     metrics: {
-      crossValidation: {
-        folds: cv.folds,
-        repeats: cv.repeats,
-        seed: cv.seed,
+      estimate: {
+        method,
+        folds: estimate.folds,
+        repeats: estimate.repeats,
+        ...(nested ? { innerFolds: estimate.innerFolds, innerRepeats: estimate.innerRepeats } : {}),
+        seed: estimate.seed,
         stratified: true,
-        accuracy: spread(cv.accuracy),
-        rocAuc: spread(cv.rocAuc),
-        logLoss: spread(cv.logLoss),
-        confusionMatrix: cv.confusionMatrix,
+        accuracy: spread(estimate.accuracy),
+        rocAuc: spread(estimate.rocAuc),
+        logLoss: spread(estimate.logLoss),
+        choices: estimate.choices,
       },
+      comparisons: estimate.comparisons.map((c) => ({
+        ...c,
+        accuracy: spread(c.accuracy),
+        difference: spread(c.difference),
+      })),
+      ...(selection
+        ? {
+          selection: {
+            rule: SELECTION_RULE,
+            folds: INNER_CV.innerFolds,
+            repeats: INNER_CV.innerRepeats,
+            chosen: chosen.name,
+            candidates: selection.results.map((r) => ({
+              name: r.candidate.name,
+              accuracy: spread(r.report.accuracy),
+              cost: round(r.cost),
+            })),
+          },
+        }
+        : {}),
       trainingAccuracy: round(trainingAccuracy),
     },
     inputs: cardInputs(pipeline),
@@ -165,5 +244,5 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   await writeFileAtomic(onnxPath, onnx);
   await writeFileAtomic(cardPath, JSON.stringify(card, null, 2) + "\n");
   log(`wrote ${onnxPath} (${onnx.length} bytes, SHA-256 ${card.onnx.sha256}) and ${cardPath}`);
-  return { pipeline, cv, card, onnx, onnxPath, cardPath, timings: { cvMs, fitMs } };
+  return { pipeline, estimate, card, onnx, onnxPath, cardPath, timings: { estimateMs, fitMs } };
 }

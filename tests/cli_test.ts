@@ -47,10 +47,20 @@ Deno.test("cli: bad options exit 2 with a message, not a stack trace", async () 
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--input is required/);
   const preset = await task("evaluate", "--preset", "nope");
-  assert.equal(preset.code, 1);
-  assert.match(preset.stderr, /unknown preset "nope"; known: seed, forest, boosting, default/);
+  assert.equal(preset.code, 2);
+  assert.match(
+    preset.stderr,
+    /--preset: unknown preset "nope"; known: seed, forest, boosting, group, default/,
+  );
   const folds = await task("evaluate", "--folds", "x");
   assert.equal(folds.code, 2);
+  // Impossible numbers are refused before any work, naming the option.
+  const many = await task("train", "--folds", "2000", "--output", "/nonexistent/x.onnx");
+  assert.equal(many.code, 2);
+  assert.match(many.stderr, /--folds must be at most 342/);
+  const none = await task("evaluate", "--repeats", "0");
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--repeats must be a whole number from 1 to 100/);
   assert.doesNotMatch(unknown.stderr + missing.stderr + folds.stderr, /\n\s+at /);
 });
 
@@ -101,24 +111,38 @@ Deno.test("cli: evaluate prints the k-fold report and can write it as JSON", asy
   );
   const written = JSON.parse(await Deno.readTextFile(output));
   await Deno.remove(output);
-  assert.equal(written.folds, 3);
-  assert.deepEqual(written.presets.map((p: { preset: string }) => p.preset), ["seed"]);
-  assert.ok(written.presets[0].onnxBytes > 0 && written.presets[0].microsecondsPerRow > 0);
   assert.equal(code, 0, stderr);
+  assert.equal(written.folds, 3);
+  assert.equal(written.method, "cross-validation");
+  assert.equal(written.perFold.length, 3);
+  assert.ok(written.model.onnxBytes > 0);
+  assert.equal(written.outOfFold.labels.length, 891);
   assert.match(stdout, /preset seed: 3-fold stratified CV x 1, seed 42/);
   assert.match(stdout, /accuracy\s+\d+\.\d\d % \+- \d+\.\d\d/);
   assert.match(stdout, /ROC AUC\s+0\.\d{4}/);
   assert.match(stdout, /log loss/);
-  assert.match(stdout, /survived\s+\d+\s+\d+/);
-  assert.match(stdout, /model\s+\d+ KiB ONNX, [\d.]+ µs per row/);
+  // Baselines on the same folds, with the paired difference; the seed preset against itself
+  // differs by exactly 0 on every fold.
+  assert.match(stdout, /majority class\s+61\.\d\d/);
+  assert.match(stdout, /women survive\s+78\.\d\d/);
+  assert.match(stdout, /preset seed\s+\d+\.\d\d \+- [\d.]+\s+\+0\.00 \+- 0\.00\s+0\/3\/0/);
+  assert.match(stdout, /model\s+.*\d+ KiB ONNX, [\d.]+ µs per row/);
 });
 
 Deno.test("cli: train writes a model and card where asked", async () => {
   await withTempDir(async (dir) => {
     const output = join(dir, "seed.onnx");
-    const { code, stdout, stderr } = await task("train", "--preset", "seed", "--output", output);
+    const { code, stdout, stderr } = await task(
+      "train",
+      "--preset",
+      "seed",
+      "--repeats",
+      "1",
+      "--output",
+      output,
+    );
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /cross-validation \(5 folds x 5\): accuracy/);
+    assert.match(stdout, /cross-validation \(5 folds x 1\): accuracy/);
     const card = JSON.parse(await Deno.readTextFile(join(dir, "seed.json")));
     assert.equal(card.preset, "seed");
     assert.equal(card.onnx.bytes, (await Deno.stat(output)).size);

@@ -12,6 +12,8 @@ import { encodeInputs, type ModelInputs } from "../src/codec/inputs.ts";
 import { createSession, runSession } from "../src/inference/model.ts";
 import type { Pipeline } from "../src/pipeline/pipeline.ts";
 import { PRESETS } from "../src/pipeline/presets.ts";
+import { FEATURE_SETS } from "../src/pipeline/features.ts";
+import { candidate } from "../src/eval/search.ts";
 import { dataset, withTempDir } from "./helpers.ts";
 
 /** Runs Debian's onnx.checker on a model file; fails loudly if python3-onnx is missing. */
@@ -110,6 +112,24 @@ function edgeInputs(names: readonly string[]): ModelInputs {
       Name: "Boy, Master. Tom",
       Cabin: "",
     })),
+    // Group keys: a known family (the Anderssons' class, fare and port), the same surname on
+    // another fare, -0 for a fare of 0, no comma, a name that starts with one.
+    ...[
+      ["Andersson, Mrs. Anders Johan", 31.275],
+      ["Andersson, Miss. Anyone", 7.775],
+      ["Nocomma Mrs Jane", -0],
+      [", Master. Nobody", 31.275],
+    ].map(([name, fare]) => ({
+      Pclass: 3,
+      Sex: "female",
+      Age: NaN,
+      SibSp: 1,
+      Parch: 4,
+      Fare: fare as number,
+      Embarked: "S",
+      Name: name as string,
+      Cabin: "",
+    })),
   ];
   // Missing, unknown, shared by 7 training passengers, shared by 1, and a plain one.
   const tickets = ["", "NOT A TICKET", "CA. 2343", "347082"];
@@ -124,17 +144,23 @@ function edgeInputs(names: readonly string[]): ModelInputs {
   return out;
 }
 
+/** Fits on train.csv, exports, checks the file, and compares on train, test and edge rows. */
+async function assertParityEverywhere(pipeline: Pipeline): Promise<void> {
+  const { train, test } = await dataset();
+  const names = pipeline.inputs();
+  pipeline.fit(encodeInputs(train.columns, names), train.labels!);
+  const bytes = pipeline.toOnnx();
+  await checkModel(bytes);
+  await assertParity(pipeline, bytes, encodeInputs(train.columns, names), "train.csv");
+  await assertParity(pipeline, bytes, encodeInputs(test.columns, names), "test.csv");
+  await assertParity(pipeline, bytes, edgeInputs(names), "edge rows");
+}
+
 for (const name of Object.keys(PRESETS)) {
   Deno.test(`onnx parity, preset ${name}: checker, every row of train.csv and test.csv, edge rows`, async () => {
-    const { train, test } = await dataset();
     const pipeline = PRESETS[name].build(42);
+    await assertParityEverywhere(pipeline);
     const names = pipeline.inputs();
-    pipeline.fit(encodeInputs(train.columns, names), train.labels!);
-    const bytes = pipeline.toOnnx();
-    await checkModel(bytes);
-    await assertParity(pipeline, bytes, encodeInputs(train.columns, names), "train.csv");
-    await assertParity(pipeline, bytes, encodeInputs(test.columns, names), "test.csv");
-    await assertParity(pipeline, bytes, edgeInputs(names), "edge rows");
     // Ages on the bin edges land in the right-closed bin, as pandas.cut puts them.
     if (name === "seed") {
       const block = pipeline.transformers[4].transform(edgeInputs(names));
@@ -146,9 +172,18 @@ for (const name of Object.keys(PRESETS)) {
   });
 }
 
+// Every feature set the selection may pick, with a small forest (the learner is covered above).
+for (const features of Object.keys(FEATURE_SETS)) {
+  Deno.test(`onnx parity, feature set ${features}: every row of train.csv and test.csv, edge rows`, async () => {
+    await assertParityEverywhere(
+      candidate(features, { learner: "forest", params: { nEstimators: 10 } }).build(42),
+    );
+  });
+}
+
 Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label and probabilities", async () => {
   const { train } = await dataset();
-  const pipeline = PRESETS.default.build(42);
+  const pipeline = PRESETS.group.build(42);
   pipeline.fit(encodeInputs(train.columns, pipeline.inputs()), train.labels!);
   const session = await createSession(pipeline.toOnnx());
   assert.deepEqual([...session.inputNames], pipeline.inputs());

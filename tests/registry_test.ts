@@ -80,7 +80,9 @@ Deno.test("register: group created when missing, reports uploaded, package pendi
       new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(String(body)))),
       (b) => b.toString(16).padStart(2, "0"),
     ).join("");
-  const cv = card.metrics.crossValidation;
+  type Estimate = typeof card.metrics.estimate;
+  const metrics = card.metrics as typeof card.metrics & { crossValidation?: Estimate };
+  const cv = card.metrics.estimate ?? metrics.crossValidation!;
   const types = ["application/json", "text/csv", "application/jsonlines"];
   assert.deepEqual(sm.commandCalls(CreateModelPackageCommand)[0].args[0].input, {
     ModelPackageGroupName: "titanic",

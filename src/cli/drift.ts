@@ -72,9 +72,11 @@ try {
 } catch (err) {
   const name = (err as Error)?.name ?? "";
   fail(
-    name === "CaptureError" || err instanceof Deno.errors.NotFound || !source.startsWith("s3://")
+    name === "CaptureError"
       ? (err as Error).message
-      : explainAwsError(err),
+      : source.startsWith("s3://")
+      ? explainAwsError(err)
+      : `cannot read --captured ${source}: ${(err as Error).message}`,
   );
 }
 if (records.length === 0) fail(`no capture records (*.jsonl) in ${source}`);

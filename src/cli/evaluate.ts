@@ -1,36 +1,47 @@
 /**
- * `deno task evaluate`: stratified k-fold report for one preset or all of them, with fit time,
- * model size and onnxruntime inference time, and optionally calibration and permutation
- * importance.
+ * `deno task evaluate`: the estimate behind a preset (nested CV of the selection for the
+ * default, plain CV for a fixed preset), with the baselines and fixed presets on the same
+ * folds, the cost of the chosen model, and optionally calibration and permutation importance.
  * @module
  */
 
 import { encodeInputs } from "../codec/inputs.ts";
 import { reliability } from "../eval/calibration.ts";
-import { crossValidate, type CvReport } from "../eval/cv.ts";
 import { crossValidatedImportance } from "../eval/importance.ts";
+import {
+  comparatorsFor,
+  INNER_CV,
+  nestedCrossValidate,
+  type NestedReport,
+  select,
+} from "../eval/nested.ts";
+import { type Candidate, SELECTION_RULE, selectionSpace } from "../eval/search.ts";
 import { createSession, runSession } from "../inference/model.ts";
-import { DEFAULT_SEED, preset, PRESETS } from "../pipeline/presets.ts";
-import { loadDataset } from "../train.ts";
-import { intOption, parseCli, runMain, stringOption } from "./args.ts";
+import { DEFAULT_PRESET, DEFAULT_SEED, PRESET_NAMES, PRESETS } from "../pipeline/presets.ts";
+import { checkTrainOptions, loadDataset } from "../train.ts";
+import { fail, intOption, parseCli, runMain, stringOption } from "./args.ts";
 import type { TitanicData } from "../data/load.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 
 const USAGE = `
 deno task evaluate [options]
 
-Cross-validates a preset on train.csv with stratified, shuffled, seeded k-fold and prints
-accuracy (mean +- std over folds), ROC AUC, log loss, the confusion matrix of the
-out-of-fold predictions, the time of one fit on all rows, the ONNX model's size and its
-onnxruntime inference time per row.
+Estimates how well a preset does on passengers it has never seen, on train.csv only. The
+default preset is selected (every candidate of the selection space scored by 5 x 2 CV, the
+cheapest within one standard error of the best chosen), so its estimate is nested CV: the
+whole selection runs inside each outer training fold, and only the outer test folds score.
+A fixed preset gets plain stratified CV. Printed: accuracy, ROC AUC and log loss (mean +- std
+over outer folds), the selection's choices and selection score, the majority class, "women
+survive" and every fixed preset on the same folds with the paired difference, and the chosen
+model's fit time, ONNX size and onnxruntime time per row.
 
 Options:
-  --preset NAME   ${Object.keys(PRESETS).join(", ")}, or "all" for a comparison (default: default)
-  --folds K       folds (default: 5)
-  --repeats R     repeats with reshuffled folds, e.g. 5 for 5 x 5 CV (default: 1)
-  --seed N        seed of the folds and the model (default: ${DEFAULT_SEED})
+  --preset NAME   ${PRESET_NAMES.join(", ")} (default: ${DEFAULT_PRESET})
+  --folds K       outer folds, 2 or more (default: 5)
+  --repeats R     outer repeats with reshuffled folds, 1 to 100 (default: 3)
+  --seed N        seed of the folds and the models (default: ${DEFAULT_SEED})
   --details       also a reliability diagram (out-of-fold) and permutation importance of
-                  every input (on held-out folds)
+                  every input (on held-out folds) for the model the preset fits
   --output FILE   also write the figures as JSON (written atomically), e.g. for notebook 03
   -h, --help      show this help
 `;
@@ -44,9 +55,9 @@ interface Costs {
 }
 
 /** Fits on all rows, exports, and times onnxruntime on every training row. */
-async function costs(name: string, seed: number, train: TitanicData): Promise<Costs> {
+async function costs(c: Candidate, seed: number, train: TitanicData): Promise<Costs> {
   const t0 = performance.now();
-  const pipeline = PRESETS[name].build(seed);
+  const pipeline = c.build(seed);
   const inputs = encodeInputs(train.columns, pipeline.inputs());
   pipeline.fit(inputs, train.labels!);
   const fitMs = performance.now() - t0;
@@ -61,22 +72,39 @@ async function costs(name: string, seed: number, train: TitanicData): Promise<Co
   return { fitMs, onnxBytes: onnx.length, microsPerRow };
 }
 
-function report(name: string, r: CvReport, ms: number, c: Costs): string {
-  const [[tn, fp], [fn, tp]] = r.confusionMatrix;
-  return [
-    `preset ${name}: ${r.folds}-fold stratified CV x ${r.repeats}, seed ${r.seed}`,
-    `  accuracy   ${pct(r.accuracy.mean)} % +- ${pct(r.accuracy.std)}`,
+function report(name: string, r: NestedReport, nested: boolean, ms: number): string {
+  const lines = [
+    `preset ${name}: ${nested ? "nested " : ""}${r.folds}-fold stratified CV x ${r.repeats}` +
+    (nested
+      ? ` (selection inside each outer training fold by ${r.innerFolds} x ` +
+        `${r.innerRepeats} CV)`
+      : "") +
+    `, seed ${r.seed}, ${(ms / 1000).toFixed(1)} s`,
+    `  accuracy   ${pct(r.accuracy.mean)} % +- ${pct(r.accuracy.std)}   <- the estimate`,
     `  ROC AUC    ${r.rocAuc.mean.toFixed(4)} +- ${r.rocAuc.std.toFixed(4)}`,
     `  log loss   ${r.logLoss.mean.toFixed(4)} +- ${r.logLoss.std.toFixed(4)}`,
-    `  confusion (out-of-fold, rows = truth, columns = predicted)`,
-    `               died  survived`,
-    `    died     ${String(tn).padStart(6)} ${String(fp).padStart(9)}`,
-    `    survived ${String(fn).padStart(6)} ${String(tp).padStart(9)}`,
-    `  time       ${ms.toFixed(0)} ms for ${r.folds * r.repeats} fits; one fit on all rows ` +
-    `${c.fitMs.toFixed(0)} ms`,
-    `  model      ${(c.onnxBytes / 1024).toFixed(0)} KiB ONNX, ` +
-    `${c.microsPerRow.toFixed(2)} µs per row in onnxruntime (batch of 891)`,
-  ].join("\n");
+  ];
+  if (nested) {
+    lines.push(
+      `  selection score (the inner winners' own CV: optimistic) ${pct(r.selectionScore.mean)} %`,
+      `  chosen in the outer folds:`,
+      ...Object.entries(r.choices).sort(([, a], [, b]) => b - a).map(([c, n]) =>
+        `    ${String(n).padStart(3)} x ${c}`
+      ),
+    );
+  }
+  lines.push(
+    `  on the same ${r.perFold.length} outer folds (paired difference = this - that):`,
+    `    ${"".padEnd(20)} accuracy %       difference (points)   folds better/equal/worse`,
+    ...r.comparisons.map((c) =>
+      `    ${c.name.padEnd(20)} ${pct(c.accuracy.mean).padStart(6)} +- ${
+        pct(c.accuracy.std).padEnd(5)
+      }  ${(c.difference.mean >= 0 ? "+" : "") + pct(c.difference.mean)} +- ${
+        pct(c.difference.std).padEnd(10)
+      } ${c.wins}/${c.ties}/${c.losses}`
+    ),
+  );
+  return lines.join("\n");
 }
 
 await runMain(async () => {
@@ -88,82 +116,114 @@ await runMain(async () => {
     details: { type: "boolean" },
     output: { type: "string" },
   }, USAGE);
-  const chosen = stringOption(values.preset) ?? "default";
-  const names = chosen === "all" ? Object.keys(PRESETS) : [preset(chosen).name];
+  const name = stringOption(values.preset) ?? DEFAULT_PRESET;
   const folds = intOption("folds", values.folds, 5);
-  const repeats = intOption("repeats", values.repeats, 1);
+  const repeats = intOption("repeats", values.repeats, 3);
   const seed = intOption("seed", values.seed, DEFAULT_SEED);
+  try {
+    checkTrainOptions({ preset: name, folds, repeats });
+  } catch (err) {
+    fail((err as Error).message.replace(/^unknown preset/, "--preset: unknown preset"));
+  }
   const { train } = await loadDataset((m) => console.error(m));
   const y = train.labels!;
-  const rows: string[] = [];
-  const summary: Record<string, unknown>[] = [];
-  for (const name of names) {
-    const t0 = performance.now();
-    const r = crossValidate(() => PRESETS[name].build(seed), train.columns, y, {
+  const positives = y.reduce((a, b) => a + b, 0);
+  if (folds > Math.min(positives, y.length - positives)) {
+    fail(`--folds must be at most ${Math.min(positives, y.length - positives)} for these rows`);
+  }
+  const nested = name === DEFAULT_PRESET;
+  const space = nested ? selectionSpace() : [PRESETS[name].candidate];
+  const t0 = performance.now();
+  const r = nestedCrossValidate(space, train.columns, y, {
+    folds,
+    repeats,
+    ...INNER_CV,
+    seed,
+    comparators: comparatorsFor(seed),
+  });
+  console.log(report(name, r, nested, performance.now() - t0));
+
+  const selection = nested ? select(space, train.columns, y, { ...INNER_CV, seed }) : undefined;
+  const chosen = selection?.chosen.candidate ?? space[0];
+  if (selection) {
+    console.log(`  selection on all ${y.length} rows (${SELECTION_RULE}):`);
+    for (const s of selection.results) {
+      console.log(
+        `    ${s.candidate === chosen ? "->" : "  "} ${pct(s.report.accuracy.mean)} % +- ` +
+          `${pct(s.report.accuracy.std)}  cost ${
+            s.cost.toFixed(0).padStart(5)
+          }  ${s.candidate.name}`,
+      );
+    }
+  }
+  const c = await costs(chosen, seed, train);
+  console.log(
+    `  model      ${chosen.name}: one fit on all rows ${c.fitMs.toFixed(0)} ms, ` +
+      `${(c.onnxBytes / 1024).toFixed(0)} KiB ONNX, ${c.microsPerRow.toFixed(2)} µs per row ` +
+      `in onnxruntime (batch of ${y.length})`,
+  );
+
+  let details: Record<string, unknown> = {};
+  if (values.details) {
+    const cal = reliability(y, r.outOfFold.proba, 10);
+    console.log(
+      `  reliability (out-of-fold, first repeat; expected calibration error ` +
+        `${cal.expectedCalibrationError.toFixed(4)})`,
+    );
+    console.log("    bin         n   mean predicted  observed");
+    for (const b of cal.bins) {
+      console.log(
+        `    ${b.lower.toFixed(1)}-${b.upper.toFixed(1)}  ${String(b.count).padStart(4)}` +
+          `   ${b.meanPredicted.toFixed(3).padStart(14)}  ${b.observed.toFixed(3).padStart(8)}`,
+      );
+    }
+    const importance = crossValidatedImportance(() => chosen.build(seed), train.columns, y, {
       folds,
-      repeats,
       seed,
     });
-    const ms = performance.now() - t0;
-    const c = await costs(name, seed, train);
-    console.log(report(name, r, ms, c));
-    summary.push({
-      preset: name,
-      accuracy: r.accuracy,
-      rocAuc: r.rocAuc,
-      logLoss: r.logLoss,
-      fitMs: Math.round(c.fitMs),
-      onnxBytes: c.onnxBytes,
-      microsecondsPerRow: Math.round(c.microsPerRow * 100) / 100,
-    });
-    rows.push(
-      `| ${name} | ${pct(r.accuracy.mean)} ± ${pct(r.accuracy.std)} | ` +
-        `${r.rocAuc.mean.toFixed(4)} | ${r.logLoss.mean.toFixed(4)} | ${c.fitMs.toFixed(0)} ms | ` +
-        `${(c.onnxBytes / 1024).toFixed(0)} KiB | ${c.microsPerRow.toFixed(2)} µs |`,
-    );
-    if (values.details) {
-      const cal = reliability(y, r.outOfFold, 10);
-      console.log(
-        `  reliability (out-of-fold; expected calibration error ` +
-          `${cal.expectedCalibrationError.toFixed(4)})`,
-      );
-      console.log("    bin         n   mean predicted  observed");
-      for (const b of cal.bins) {
-        console.log(
-          `    ${b.lower.toFixed(1)}-${b.upper.toFixed(1)}  ${String(b.count).padStart(4)}` +
-            `   ${b.meanPredicted.toFixed(3).padStart(14)}  ${b.observed.toFixed(3).padStart(8)}`,
-        );
-      }
-      console.log("  permutation importance (accuracy drop on held-out folds)");
-      for (
-        const imp of crossValidatedImportance(() => PRESETS[name].build(seed), train.columns, y, {
-          folds,
-          seed,
-        })
-      ) {
-        console.log(
-          `    ${imp.input.padEnd(10)} ${pct(imp.mean).padStart(6)} % +- ${pct(imp.std)}`,
-        );
-      }
+    console.log("  permutation importance (accuracy drop on held-out folds)");
+    for (const imp of importance) {
+      console.log(`    ${imp.input.padEnd(10)} ${pct(imp.mean).padStart(6)} % +- ${pct(imp.std)}`);
     }
+    details = { reliability: cal, importance };
   }
   const output = stringOption(values.output);
   if (output) {
-    const report = {
+    const json = {
+      preset: name,
+      method: nested ? "nested cross-validation" : "cross-validation",
       folds,
       repeats,
+      ...(nested ? INNER_CV : {}),
       seed,
       machine: `${navigator.hardwareConcurrency} CPUs`,
-      presets: summary,
+      accuracy: r.accuracy,
+      rocAuc: r.rocAuc,
+      logLoss: r.logLoss,
+      selectionScore: nested ? r.selectionScore : undefined,
+      choices: r.choices,
+      perFold: r.perFold,
+      comparisons: r.comparisons,
+      selection: selection
+        ? {
+          rule: SELECTION_RULE,
+          chosen: chosen.name,
+          candidates: selection.results.map((s) => ({
+            name: s.candidate.name,
+            accuracy: s.report.accuracy,
+            cost: s.cost,
+          })),
+        }
+        : undefined,
+      model: { name: chosen.name, onnxBytes: c.onnxBytes },
+      outOfFold: {
+        proba: Array.from(r.outOfFold.proba, (p) => Math.round(p * 1e6) / 1e6),
+        labels: Array.from(r.outOfFold.labels),
+        chosen: r.outOfFold.chosen,
+      },
+      ...details,
     };
-    await writeFileAtomic(output, JSON.stringify(report, null, 2) + "\n");
+    await writeFileAtomic(output, JSON.stringify(json, null, 2) + "\n");
     console.error(`wrote ${output}`);
-  }
-  if (names.length > 1) {
-    console.log(
-      `\n| preset | CV accuracy % | ROC AUC | log loss | fit | ONNX size | inference per row |`,
-    );
-    console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
-    for (const row of rows) console.log(row);
   }
 });

@@ -7,7 +7,7 @@
 
 import { gzipSync } from "node:zlib";
 import { basename, dirname, join } from "node:path";
-import { readCard } from "../inference/card.ts";
+import { cardPathFor, readCard } from "../inference/card.ts";
 import { PROJECT_ROOT, sha256Hex, writeFileAtomic } from "../util/fs.ts";
 
 async function run(command: string, args: string[], cwd?: string): Promise<Uint8Array> {
@@ -28,7 +28,7 @@ export async function packageModel(
   onnxPath: string,
   output: string,
 ): Promise<{ bytes: number; sha256: string }> {
-  const cardPath = onnxPath.replace(/\.onnx$/, ".json");
+  const cardPath = cardPathFor(onnxPath);
   const card = await readCard(cardPath);
   const actual = await sha256Hex(await Deno.readFile(onnxPath));
   if (actual !== card.onnx.sha256) {

@@ -84,12 +84,22 @@ export function reports(card: ModelCard): { name: string; body: string; kind: st
 /** A metadata value the registry accepts (letters, digits, spaces and _.:/=+-@). */
 const metadataValue = (v: unknown) => String(v).replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, "_");
 
+/** The card's CV estimate (cards written before nested CV call it crossValidation). */
+function estimateOf(card: ModelCard): ModelCard["metrics"]["estimate"] {
+  const metrics = card.metrics as ModelCard["metrics"] & {
+    crossValidation?: ModelCard["metrics"]["estimate"];
+  };
+  const estimate = metrics.estimate ?? metrics.crossValidation;
+  if (!estimate) throw new Error(`the card of ${card.name} has no CV estimate (metrics.estimate)`);
+  return estimate;
+}
+
 /** The CreateModelPackage input for a spec, with its reports at `uris`. */
 export function modelPackageInput(
   spec: RegisterSpec,
   uris: Record<string, { S3Uri: string; ContentDigest: string }>,
 ): CreateModelPackageInput {
-  const cv = spec.card.metrics.crossValidation;
+  const cv = estimateOf(spec.card);
   const source = (kind: string) =>
     uris[kind] ? { Statistics: { ContentType: "application/json", ...uris[kind] } } : undefined;
   return {

@@ -55,6 +55,8 @@ export interface CvOptions {
   repeats?: number;
   seed?: number;
   onFold?: (repeat: number, fold: number, metrics: FoldMetrics) => void;
+  /** Called with each fold's fitted pipeline (e.g. to count the trees it kept). */
+  onFitted?: (pipeline: Pipeline) => void;
 }
 
 /** Cross-validates a pipeline factory on raw columns and labels. */
@@ -79,6 +81,7 @@ export function crossValidate(
       const yTrain = Uint8Array.from(trainIdx, (i) => y[i]);
       const yTest = Uint8Array.from(testIdx, (i) => y[i]);
       pipeline.fit(encodeInputs(takeRows(columns, trainIdx), names), yTrain);
+      options.onFitted?.(pipeline);
       const test = encodeInputs(takeRows(columns, testIdx), names);
       const { proba: p, labels } = pipeline.predictBoth(test);
       const metrics = {

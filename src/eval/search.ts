@@ -1,58 +1,121 @@
 /**
- * A small grid search: every candidate pipeline is scored by repeated stratified k-fold CV on
- * the training rows, and the table is ranked by accuracy, then log loss.
+ * Model selection: candidate pipelines (a feature set and a learner with its parameters) are
+ * scored by repeated stratified k-fold CV on the rows they are given, and the choice is the
+ * cheapest to run among those within one standard error of the best (the "one-standard-error
+ * rule": differences smaller than the noise of the folds do not pay for a bigger model; the
+ * standard error is corrected for the overlap of CV training sets, see {@link standardError}).
+ * The cost counts the trees a fitted model keeps (early stopping) times their depth.
+ *
+ * Selection scores are optimistic for the winner; {@link nestedCrossValidate} in nested.ts
+ * runs this whole selection inside each outer training fold for an estimate that holds.
  * @module
  */
 
 import type { RawColumns } from "../codec/columns.ts";
-import { GradientBoostingClassifier } from "../learners/boosting.ts";
+import { type BoostingParams, GradientBoostingClassifier } from "../learners/boosting.ts";
 import type { Classifier } from "../learners/classifier.ts";
-import { RandomForestClassifier } from "../learners/forest.ts";
+import { type ForestParams, RandomForestClassifier } from "../learners/forest.ts";
 import { FEATURE_SETS } from "../pipeline/features.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { crossValidate, type CvReport } from "./cv.ts";
 
-/** One point of the grid. */
-export interface Candidate {
-  readonly learner: "forest" | "boosting";
-  readonly features: string;
-  readonly params: Record<string, unknown>;
-  build(seed: number): Pipeline;
-}
-
-function grid(axes: Record<string, unknown[]>): Record<string, unknown>[] {
-  return Object.entries(axes).reduce<Record<string, unknown>[]>(
-    (acc, [key, values]) => acc.flatMap((p) => values.map((v) => ({ ...p, [key]: v }))),
-    [{}],
-  );
-}
-
-function candidate(
-  learner: "forest" | "boosting",
-  features: string,
-  params: Record<string, unknown>,
-): Candidate {
-  const make = (seed: number): Classifier =>
-    learner === "forest"
-      ? new RandomForestClassifier({ ...params, randomState: seed })
-      : new GradientBoostingClassifier({ ...params, randomState: seed });
-  return {
-    learner,
-    features,
-    params,
-    build: (seed) => new Pipeline(FEATURE_SETS[features].steps(), make(seed)),
+/** Learner parameters a candidate sets (the seed comes from the caller). */
+export type CandidateParams =
+  | { readonly learner: "forest"; readonly params: Partial<Omit<ForestParams, "randomState">> }
+  | {
+    readonly learner: "boosting";
+    readonly params: Partial<Omit<BoostingParams, "randomState">>;
   };
+
+/** One point of a selection space. */
+export type Candidate = CandidateParams & {
+  /** Unique, e.g. "group / forest 100 x depth 4". */
+  readonly name: string;
+  readonly features: string;
+  build(seed: number): Pipeline;
+};
+
+/** A readable name of a learner setting. */
+function describeLearner(c: CandidateParams): string {
+  if (c.learner === "forest") {
+    const p = c.params;
+    const depth = p.maxDepth == null ? "unlimited depth" : `depth ${p.maxDepth}`;
+    const features = p.maxFeatures === undefined ? "" : `, ${p.maxFeatures} features`;
+    const leaf = (p.minSamplesLeaf ?? 1) > 1 ? `, leaves >= ${p.minSamplesLeaf}` : "";
+    return `forest ${p.nEstimators ?? 100} x ${depth}${features}${leaf}`;
+  }
+  const p = c.params;
+  return `boosting depth ${p.maxDepth ?? 3}, rate ${p.learningRate ?? 0.1}` +
+    ((p.earlyStoppingRounds ?? 0) > 0 ? ", early stopping" : `, ${p.nEstimators ?? 200} trees`);
 }
 
-/** The default search space: a forest grid and a boosting grid on one feature set. */
+/** A candidate from a feature set and learner parameters. */
+export function candidate(features: string, learner: CandidateParams): Candidate {
+  if (!FEATURE_SETS[features]) throw new Error(`unknown feature set "${features}"`);
+  const make = (seed: number): Classifier =>
+    learner.learner === "forest"
+      ? new RandomForestClassifier({ ...learner.params, randomState: seed })
+      : new GradientBoostingClassifier({ ...learner.params, randomState: seed });
+  return {
+    ...learner,
+    name: `${features} / ${describeLearner(learner)}`,
+    features,
+    build: (seed) => new Pipeline(FEATURE_SETS[features].steps(), make(seed)),
+  } as Candidate;
+}
+
+function grid<T extends object>(axes: { [K in keyof T]: T[K][] }): T[] {
+  return Object.entries(axes).reduce<Record<string, unknown>[]>(
+    (acc, [key, values]) =>
+      acc.flatMap((p) => (values as unknown[]).map((v) => ({ ...p, [key]: v }))),
+    [{}],
+  ) as T[];
+}
+
+/** The boosting setting every feature set is tried with. */
+export const BOOSTING: CandidateParams = {
+  learner: "boosting",
+  params: {
+    nEstimators: 500,
+    learningRate: 0.03,
+    maxDepth: 3,
+    subsample: 0.8,
+    colsampleByTree: 0.8,
+    earlyStoppingRounds: 20,
+  },
+};
+
+/**
+ * What the default model is selected from: the seed pipeline, and every feature set that
+ * uses the data (engineered, group-aware) with forests of three depths and one boosting
+ * setting.
+ */
+export function selectionSpace(): Candidate[] {
+  const seed = candidate("original", { learner: "forest", params: { nEstimators: 100 } });
+  const sets = ["engineered", "group", "groups", "engineered_groups"];
+  return [
+    seed,
+    ...sets.flatMap((features) => [
+      ...[4, 6, 8].map((maxDepth) =>
+        candidate(features, {
+          learner: "forest",
+          params: { nEstimators: 100, maxDepth, maxFeatures: "sqrt" },
+        })
+      ),
+      candidate(features, BOOSTING),
+    ]),
+  ];
+}
+
+/** A wider grid on one feature set, for exploring (`deno task search`). */
 export function searchSpace(features = "engineered"): Candidate[] {
-  const forests = grid({
+  const forests = grid<Partial<ForestParams>>({
     nEstimators: [100, 200],
-    maxDepth: [6, 8, null],
+    maxDepth: [4, 6, 8, null],
     minSamplesLeaf: [1, 3],
     maxFeatures: ["sqrt", 0.5],
-  }).map((p) => candidate("forest", features, p));
-  const boosted = grid({
+  }).map((params) => candidate(features, { learner: "forest", params }));
+  const boosted = grid<Partial<BoostingParams>>({
     nEstimators: [500],
     learningRate: [0.03, 0.1],
     maxDepth: [3, 4],
@@ -60,7 +123,7 @@ export function searchSpace(features = "engineered"): Candidate[] {
     subsample: [0.8],
     colsampleByTree: [0.8],
     earlyStoppingRounds: [20],
-  }).map((p) => candidate("boosting", features, p));
+  }).map((params) => candidate(features, { learner: "boosting", params }));
   return [...forests, ...boosted];
 }
 
@@ -68,26 +131,50 @@ export function searchSpace(features = "engineered"): Candidate[] {
 export interface SearchResult {
   candidate: Candidate;
   report: CvReport;
+  /** Mean over the CV fits of trees kept x depth (unlimited depth counts as 16). */
+  cost: number;
   seconds: number;
 }
 
-/** Scores every candidate; best first (accuracy, then lower log loss). */
+export interface SearchOptions {
+  folds?: number;
+  repeats?: number;
+  seed?: number;
+  onResult?: (r: SearchResult) => void;
+}
+
+/** The depth a candidate's trees may reach, for the cost. */
+function depthOf(c: Candidate): number {
+  const depth = c.params.maxDepth;
+  return depth == null ? (c.learner === "forest" ? 16 : 3) : depth;
+}
+
+/** Scores every candidate by CV; best first (accuracy, then lower log loss). */
 export function runSearch(
   candidates: readonly Candidate[],
   columns: RawColumns,
   y: Uint8Array,
-  options: {
-    folds?: number;
-    repeats?: number;
-    seed?: number;
-    onResult?: (r: SearchResult) => void;
-  } = {},
+  options: SearchOptions = {},
 ): SearchResult[] {
   const { folds = 5, repeats = 5, seed = 42 } = options;
   const results = candidates.map((c) => {
     const t0 = performance.now();
-    const report = crossValidate(() => c.build(seed), columns, y, { folds, repeats, seed });
-    const result = { candidate: c, report, seconds: (performance.now() - t0) / 1000 };
+    let trees = 0, fits = 0;
+    const report = crossValidate(() => c.build(seed), columns, y, {
+      folds,
+      repeats,
+      seed,
+      onFitted: (pipeline) => {
+        trees += pipeline.model.trees.length;
+        fits++;
+      },
+    });
+    const result: SearchResult = {
+      candidate: c,
+      report,
+      cost: (trees / fits) * depthOf(c),
+      seconds: (performance.now() - t0) / 1000,
+    };
     options.onResult?.(result);
     return result;
   });
@@ -97,22 +184,35 @@ export function runSearch(
   );
 }
 
-/** A rough inference cost of a candidate: trees times depth (unlimited depth counts as 16). */
-export function inferenceCost(candidate: Candidate): number {
-  const trees = Number(candidate.params.nEstimators ?? 100);
-  const depth = candidate.params.maxDepth == null ? 16 : Number(candidate.params.maxDepth);
-  return trees * depth;
+/** The rule {@link choose} applies, in words (for reports and the model card). */
+export const SELECTION_RULE = "the cheapest (trees kept x depth) within one corrected " +
+  "standard error of the best CV accuracy";
+
+/**
+ * Standard error of a result's mean accuracy over repeated k-fold CV, with Nadeau and
+ * Bengio's correction (2003, "Inference for the generalization error"): the folds share
+ * training rows, so their scores are not independent and s / sqrt(J) would be too small;
+ * the corrected variance is (1/J + n_test/n_train) s^2 for J fold scores, and
+ * n_test/n_train = 1/(k-1) for k folds.
+ */
+export function standardError(r: SearchResult): number {
+  const scores = r.report.perFold.length;
+  const variance = r.report.accuracy.std ** 2 * scores / Math.max(1, scores - 1);
+  return Math.sqrt((1 / scores + 1 / (r.report.folds - 1)) * variance);
 }
 
 /**
- * The parsimonious choice: among the results within `tolerance` (accuracy, e.g. 0.001 = 0.1
- * point) of the best, the cheapest to run; ties go to the more accurate.
+ * The one-standard-error choice: among the results whose accuracy is within one standard
+ * error of the best one's, the cheapest; ties go to the more accurate, then the first listed.
  */
-export function choose(results: readonly SearchResult[], tolerance = 0.001): SearchResult {
-  const best = Math.max(...results.map((r) => r.report.accuracy.mean));
-  const close = results.filter((r) => r.report.accuracy.mean >= best - tolerance);
-  return close.sort((a, b) =>
-    inferenceCost(a.candidate) - inferenceCost(b.candidate) ||
-    b.report.accuracy.mean - a.report.accuracy.mean
-  )[0];
+export function choose(results: readonly SearchResult[]): SearchResult {
+  if (results.length === 0) throw new Error("nothing to choose from");
+  const best = results.reduce((a, b) => (b.report.accuracy.mean > a.report.accuracy.mean ? b : a));
+  const floor = best.report.accuracy.mean - standardError(best);
+  const close = results.filter((r) => r.report.accuracy.mean >= floor);
+  return close.reduce((a, b) =>
+    b.cost < a.cost || (b.cost === a.cost && b.report.accuracy.mean > a.report.accuracy.mean)
+      ? b
+      : a
+  );
 }

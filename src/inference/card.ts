@@ -32,15 +32,41 @@ export interface ModelCard {
     readonly test: { file: string; sha256: string; rows: number };
   };
   readonly metrics: {
-    readonly crossValidation: {
+    /**
+     * What to expect on passengers the model has never seen: nested cross-validation of the
+     * whole selection for the default preset (plain CV for a fixed preset, whose selection
+     * happened outside this run).
+     */
+    readonly estimate: {
+      method: "nested cross-validation" | "cross-validation";
       folds: number;
       repeats: number;
+      innerFolds?: number;
+      innerRepeats?: number;
       seed: number;
       stratified: true;
       accuracy: Spread;
       rocAuc: Spread;
       logLoss: Spread;
-      confusionMatrix: [[number, number], [number, number]];
+      /** Outer-fold choices of the selection. */
+      choices: Record<string, number>;
+    };
+    /** Baselines and fixed presets on the same outer folds; difference = ours - theirs. */
+    readonly comparisons: readonly {
+      name: string;
+      accuracy: Spread;
+      difference: Spread;
+      wins: number;
+      ties: number;
+      losses: number;
+    }[];
+    /** The selection on every training row (selection scores: optimistic for the winner). */
+    readonly selection?: {
+      rule: string;
+      folds: number;
+      repeats: number;
+      chosen: string;
+      candidates: readonly { name: string; accuracy: Spread; cost: number }[];
     };
     readonly trainingAccuracy: number;
   };
@@ -59,6 +85,16 @@ export interface ModelCard {
     readonly irVersion: number;
     readonly opsets: Record<string, number>;
   };
+}
+
+/**
+ * Where a model's card lives, one rule everywhere: the model path with `.onnx` replaced by
+ * `.json`, or with `.json` appended when it does not end in `.onnx`.
+ */
+export function cardPathFor(modelPath: string): string {
+  return modelPath.endsWith(".onnx")
+    ? modelPath.slice(0, -".onnx".length) + ".json"
+    : modelPath + ".json";
 }
 
 /** Reads and minimally checks a model card. */

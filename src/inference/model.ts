@@ -7,7 +7,7 @@
 import * as ort from "onnxruntime-node";
 import type { ModelInputs } from "../codec/inputs.ts";
 import { sha256Hex } from "../util/fs.ts";
-import { type ModelCard, readCard } from "./card.ts";
+import { cardPathFor, type ModelCard, readCard } from "./card.ts";
 
 /** Predictions for a batch. */
 export interface Predictions {
@@ -36,7 +36,7 @@ export class OnnxModel {
    */
   static async load(
     onnxPath: string,
-    cardPath = onnxPath.replace(/\.onnx$/, ".json"),
+    cardPath = cardPathFor(onnxPath),
     options: LoadModelOptions = {},
   ): Promise<OnnxModel> {
     const card = await readCard(cardPath);

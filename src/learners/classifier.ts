@@ -12,6 +12,8 @@ export interface Classifier {
   /** scikit-learn style class name, for the model card. */
   readonly estimator: string;
   readonly params: object;
+  /** The fitted trees (what the model keeps, e.g. after early stopping). */
+  readonly trees: readonly object[];
   fit(x: Matrix, y: Uint8Array): this;
   /** P(class 1) per row, as the graph's `probabilities[:, 1]` (float32). */
   predictProba(x: Matrix): Float32Array;

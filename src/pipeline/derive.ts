@@ -125,6 +125,36 @@ export class TitleFromName implements Derivation {
   }
 }
 
+// "Braund" in "Braund, Mr. Owen Harris": everything before the first comma.
+const SURNAME_MATCH = /[^,]+/;
+
+/** Surname from the name: the text before the first comma ("" for an empty name). */
+export class SurnameFromName implements Derivation {
+  readonly inputs: readonly string[] = ["Name"];
+  readonly output = "Surname";
+
+  fit(_data: ModelInputs): this {
+    return this;
+  }
+
+  derive(data: ModelInputs): string[] {
+    return stringInput(data, "Name").map((n) => firstMatch(SURNAME_MATCH, n));
+  }
+
+  toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string {
+    return firstMatchOnnx(g, tensors.Name, SURNAME_MATCH.source);
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      step: "SurnameFromName",
+      input: "Name",
+      output: "Surname",
+      pattern: SURNAME_MATCH.source,
+    };
+  }
+}
+
 const LETTER = /[A-Za-z]/;
 const LETTERS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"];
 

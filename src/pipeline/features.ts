@@ -9,7 +9,8 @@ import { FamilyFeatures } from "./family.ts";
 import { NumericImputer } from "./impute.ts";
 import { OneHotEncoder } from "./onehot.ts";
 import { TicketGroupFeatures } from "./ticket.ts";
-import { DeckFromCabin, TitleFromName } from "./derive.ts";
+import { DeckFromCabin, SurnameFromName, TitleFromName } from "./derive.ts";
+import { GroupSurvival } from "./group.ts";
 import type { Step } from "./pipeline.ts";
 
 /** Age groups of the original notebook: right-closed (0,18], (18,35], (35,60], (60,100]. */
@@ -53,6 +54,34 @@ export const FEATURE_SETS: Readonly<
       new OneHotEncoder("Title", { minFrequency: 10 }),
       new FamilyFeatures(),
       new TicketGroupFeatures(),
+    ],
+  },
+  group: {
+    description: "Sex, title and the survival of the family's women and boys",
+    steps: () => [
+      new TitleFromName(),
+      new SurnameFromName(),
+      new OneHotEncoder("Sex"),
+      new OneHotEncoder("Title", { minFrequency: 10 }),
+      new GroupSurvival("family"),
+    ],
+  },
+  groups: {
+    description: "Sex, title, Pclass and the survival of the family's and the ticket's " +
+      "women and boys",
+    steps: () => [
+      ...FEATURE_SETS.group.steps(),
+      new GroupSurvival("ticket"),
+      new NumericImputer(["Pclass"], "median"),
+    ],
+  },
+  engineered_groups: {
+    description: "engineered plus the survival of the family's and the ticket's women and boys",
+    steps: () => [
+      ...FEATURE_SETS.engineered.steps(),
+      new SurnameFromName(),
+      new GroupSurvival("family"),
+      new GroupSurvival("ticket"),
     ],
   },
   full: {

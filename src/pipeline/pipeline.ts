@@ -11,7 +11,7 @@ import { GraphBuilder } from "../onnx/builder.ts";
 import type { Classifier } from "../learners/classifier.ts";
 import { type Matrix, matrix } from "../learners/matrix.ts";
 import type { Derivation } from "./derive.ts";
-import type { Transformer } from "./transformer.ts";
+import type { FeatureBlock, Transformer } from "./transformer.ts";
 
 /** A pipeline step: a feature transformer, or a derivation of a string column. */
 export type Step = Transformer | Derivation;
@@ -48,11 +48,16 @@ export class Pipeline {
     return all;
   }
 
-  /** Fits every step, then the model on their features. */
+  /**
+   * Fits every step, then the model on the training rows' features (a step with
+   * `fitTransform` gives them their leave-one-out values).
+   */
   fit(data: ModelInputs, y: Uint8Array): this {
     const all = this.#derive(data, true);
-    for (const step of this.transformers) step.fit(all);
-    this.model.fit(this.#features(all), y);
+    const blocks = this.transformers.map((step) =>
+      step.fitTransform ? step.fitTransform(all, y) : step.fit(all, y).transform(all)
+    );
+    this.model.fit(this.#matrix(blocks), y);
     return this;
   }
 
@@ -62,7 +67,10 @@ export class Pipeline {
   }
 
   #features(all: ModelInputs): Matrix {
-    const blocks = this.transformers.map((s) => s.transform(all));
+    return this.#matrix(this.transformers.map((s) => s.transform(all)));
+  }
+
+  #matrix(blocks: readonly FeatureBlock[]): Matrix {
     this.featureNames = blocks.flatMap((b) => b.names);
     return matrix(blocks.flatMap((b) => b.columns), this.featureNames);
   }

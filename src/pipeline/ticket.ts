@@ -1,9 +1,12 @@
 /**
  * Ticket groups: passengers who share a ticket travelled together. TicketGroupSize is the
- * number of training passengers holding the row's ticket (1 for a ticket not seen in
- * training or missing), and FarePerPerson divides the fare (median-imputed) by it, since a
- * ticket's fare covers the whole group.
- * ONNX: ai.onnx.ml.LabelEncoder (ticket -> size) ; Imputer(Fare) ; Div ; Concat.
+ * size of the passenger's group as the training rows show it: the passenger plus the
+ * training passengers holding the same ticket (1 for a missing ticket or one not seen in
+ * training). For a training row that is the number of holders, itself included
+ * ({@link TicketGroupFeatures.fitTransform}), so it means the same for a row seen in training
+ * and for a new passenger (who is not among the training holders). FarePerPerson divides the
+ * fare (median-imputed) by it, since a ticket's fare covers the whole group.
+ * ONNX: ai.onnx.ml.LabelEncoder (ticket -> holders) ; Add(1) ; Imputer(Fare) ; Div ; Concat.
  * @module
  */
 
@@ -20,8 +23,8 @@ import {
 } from "./transformer.ts";
 
 interface Fitted {
-  /** Tickets shared by two or more training passengers, with their counts; others: 1. */
-  sizes: StringTable;
+  /** Training passengers holding each ticket; 0 for others. */
+  holders: StringTable;
   fareFill: number;
 }
 
@@ -36,15 +39,27 @@ export class TicketGroupFeatures implements Transformer {
       if (t !== "") counts.set(t, (counts.get(t) ?? 0) + 1);
     }
     this.#fitted = {
-      sizes: stringTable([...counts].filter(([, n]) => n > 1), 1),
+      holders: stringTable(counts, 0),
       fareFill: orFallback(median(numericInput(data, "Fare"))),
     };
     return this;
   }
 
+  /** New passengers: the training holders of their ticket, plus themselves. */
   transform(data: ModelInputs): FeatureBlock {
     const f = requireFitted(this.#fitted, "TicketGroupFeatures");
-    const size = lookup(f.sizes, stringInput(data, "Ticket"));
+    const size = lookup(f.holders, stringInput(data, "Ticket")).map((n) => n + 1);
+    return this.#block(data, f, size);
+  }
+
+  /** Training rows: the holders of their ticket, themselves among them (leave-one-out). */
+  fitTransform(data: ModelInputs, _y: Uint8Array): FeatureBlock {
+    const f = this.fit(data).#fitted!;
+    const size = lookup(f.holders, stringInput(data, "Ticket")).map((n) => Math.max(n, 1));
+    return this.#block(data, f, size);
+  }
+
+  #block(data: ModelInputs, f: Fitted, size: Float32Array): FeatureBlock {
     const fares = numericInput(data, "Fare");
     const perPerson = fares.map((fare, r) => {
       const filled = Number.isNaN(fare) ? f.fareFill : fare;
@@ -55,7 +70,10 @@ export class TicketGroupFeatures implements Transformer {
 
   toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string {
     const f = requireFitted(this.#fitted, "TicketGroupFeatures");
-    const size = lookupOnnx(g, tensors.Ticket, f.sizes);
+    const size = g.op("Add", [
+      lookupOnnx(g, tensors.Ticket, f.holders),
+      g.floats("one", [1], [1, 1]),
+    ]);
     const fare = g.op("Imputer", [tensors.Fare], {
       domain: ML_DOMAIN,
       attributes: {
@@ -73,7 +91,8 @@ export class TicketGroupFeatures implements Transformer {
       step: "TicketGroupFeatures",
       inputs: this.inputs,
       outputs: ["TicketGroupSize", "FarePerPerson"],
-      sharedTickets: f.sizes.keys.length,
+      tickets: f.holders.keys.length,
+      sharedTickets: f.holders.values.filter((n) => n > 1).length,
       fareFill: f.fareFill,
     };
   }

@@ -17,8 +17,15 @@ export interface FeatureBlock {
 export interface Transformer {
   /** The graph inputs (codec input names) the step reads. */
   readonly inputs: readonly string[];
-  fit(data: ModelInputs): this;
+  /** Learns the step's state; steps computed from outcomes (group survival) also get `y`. */
+  fit(data: ModelInputs, y?: Uint8Array): this;
   transform(data: ModelInputs): FeatureBlock;
+  /**
+   * Fits, then the training rows' own features, where they differ from `transform`'s (as in
+   * scikit-learn's TargetEncoder): a statistic of the labels is computed for each training
+   * row without its own label, so the row looks as a new passenger would.
+   */
+  fitTransform?(data: ModelInputs, y: Uint8Array): FeatureBlock;
   /**
    * Adds the step's nodes; `tensors` maps input names to graph tensor names ([N,1]).
    * Returns the name of a float32 tensor [N, k] equal to {@link transform}'s columns.
