@@ -10,7 +10,10 @@
  * @module
  */
 
-/** Error codes the server answers with (container/app.ts, payload.ts); others count as "other". */
+/**
+ * Error codes the server answers with (container/app.ts, payload.ts); others count as "other".
+ * Admission control's "overloaded" is not an error here: it counts as a shed request.
+ */
 export const ERROR_KINDS = [
   "malformed_json",
   "malformed_csv",
@@ -27,7 +30,6 @@ export const ERROR_KINDS = [
   "method_not_allowed",
   "not_ready",
   "shutting_down",
-  "overloaded",
   "internal_error",
   "other",
 ] as const;
@@ -49,6 +51,9 @@ export const LATENCY_BUCKETS = [
   5,
   10,
 ];
+
+/** The error code of admission control's 503 (container/admission.ts): counted as shed. */
+export const SHED_CODE = "overloaded";
 
 // Slots of the shared counters (BigInt64, added to with Atomics).
 const REQUESTS = 0;
@@ -122,7 +127,10 @@ export interface Answer {
 export interface Metrics {
   /** Counts an answer and writes its EMF line. */
   observe(answer: Answer): void;
-  /** For admission control: `count` requests refused without being served. */
+  /**
+   * For admission control: `count` requests refused without an answer passing through
+   * {@link Metrics.observe} (an answer with error "overloaded" is counted as shed by observe).
+   */
   shed(count?: number): void;
   /** The counters in Prometheus text format (version 0.0.4). */
   prometheus(): string;
@@ -200,6 +208,13 @@ export function createMetrics(
 
   return {
     observe(answer) {
+      if (answer.error === SHED_CODE) {
+        // Admission control's refusal: a request shed, not an error of the model's.
+        add(SHED, 1);
+        emit(undefined, pendingShed + 1);
+        pendingShed = 0;
+        return;
+      }
       add(REQUESTS, 1);
       add(BY_CLASS + (answer.status >= 500 ? 2 : answer.status >= 400 ? 1 : 0), 1);
       add(RECORDS, answer.records);

@@ -238,4 +238,13 @@ Deno.test("metrics: shed requests go out with the next answer, or on their own w
     Unit: "Count",
   }]);
   assert.match(metrics.prometheus(), /^titanic_requests_shed_total\{[^}]*\} 7$/m);
+  // Admission control's 503 "overloaded" answer is a shed request, not an error.
+  metrics.observe({ status: 503, latencyMs: 0.1, records: 0, survived: 0, error: "overloaded" });
+  const refused = checkEmf(lines[2]);
+  assert.equal(refused.RequestsShed, 1);
+  assert.equal(refused.Errors, undefined);
+  const text = metrics.prometheus();
+  assert.match(text, /^titanic_requests_shed_total\{[^}]*\} 8$/m);
+  assert.doesNotMatch(text, /kind="overloaded"/);
+  assert.match(text, /^titanic_invocations_total\{[^}]*status="5xx"\} 0$/m);
 });
