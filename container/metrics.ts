@@ -162,7 +162,7 @@ export function createMetrics(
         { Name: "ClientErrors", Unit: "Count" },
         { Name: "ServerErrors", Unit: "Count" },
       );
-      values.Latency = answer.latencyMs;
+      values.Latency = Math.round(answer.latencyMs * 1000) / 1000; // as the log's latency_ms
       values.Records = answer.records;
       values.Errors = failed ? 1 : 0;
       values.ClientErrors = answer.status >= 400 && answer.status < 500 ? 1 : 0;

@@ -70,7 +70,6 @@ Deno.test("alarms: four per variant with the thresholds given, exact inputs, val
       MetricName: "ModelLatency",
       ExtendedStatistic: "p99",
       Threshold: 250_000,
-      Unit: "Microseconds",
       ...common,
       ComparisonOperator: "GreaterThanThreshold",
     },

@@ -84,8 +84,9 @@ export function alarmInputs(
         Namespace: "AWS/SageMaker",
         MetricName: "ModelLatency",
         ExtendedStatistic: "p99",
-        Threshold: options.latencyP99Ms * 1000, // ModelLatency is in microseconds
-        Unit: "Microseconds",
+        // ModelLatency is in microseconds. No Unit: an alarm whose Unit differs from the
+        // metric's never leaves INSUFFICIENT_DATA.
+        Threshold: options.latencyP99Ms * 1000,
         ...common,
         ComparisonOperator: "GreaterThanThreshold",
       },
