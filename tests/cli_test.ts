@@ -30,6 +30,7 @@ Deno.test("cli: --help explains every task's options", async () => {
     "shift-traffic",
     "invoke",
     "teardown",
+    "transform",
   ];
   for (const name of names) {
     const { code, stdout } = await task(name, "--help");

@@ -113,6 +113,23 @@ function scaledOnPrimary(scaling: ReturnType<typeof setup>["scaling"], TargetVal
   });
 }
 
+/** The path of a roll of an autoscaled endpoint to a new model and config, `wait` its polls. */
+const updateWithScaling = (wait: string[]) => [
+  "DescribeModel",
+  "CreateModel",
+  "DescribeEndpointConfig",
+  "CreateEndpointConfig",
+  "DescribeEndpoint",
+  "DescribeScalableTargets",
+  "DescribeScalingPolicies",
+  "DeleteScalingPolicy",
+  "DeregisterScalableTarget",
+  "UpdateEndpoint",
+  ...wait,
+  "RegisterScalableTarget",
+  "PutScalingPolicy",
+];
+
 const inputsOf = <T extends { args: [{ input: unknown }] }>(calls: T[]) =>
   calls.map((c) => c.args[0].input);
 
@@ -267,22 +284,7 @@ Deno.test("deploy: an autoscaled endpoint is deregistered, updated, awaited, reg
     action: "updated",
     scaling: "re-registered",
   });
-  assert.deepEqual(path(), [
-    "DescribeModel",
-    "CreateModel",
-    "DescribeEndpointConfig",
-    "CreateEndpointConfig",
-    "DescribeEndpoint",
-    "DescribeScalableTargets",
-    "DescribeScalingPolicies",
-    "DeleteScalingPolicy",
-    "DeregisterScalableTarget",
-    "UpdateEndpoint",
-    "DescribeEndpoint",
-    "DescribeEndpoint",
-    "RegisterScalableTarget",
-    "PutScalingPolicy",
-  ]);
+  assert.deepEqual(path(), updateWithScaling(["DescribeEndpoint", "DescribeEndpoint"]));
   assert.deepEqual(inputsOf(scaling.commandCalls(DescribeScalableTargetsCommand)), [{
     ServiceNamespace: "sagemaker",
     ScalableDimension: "sagemaker:variant:DesiredInstanceCount",
@@ -598,20 +600,7 @@ Deno.test("dry run: both paths, create and update of an autoscaled endpoint, pri
     "RegisterScalableTarget",
     "PutScalingPolicy",
   ]);
-  assert.deepEqual(update.caller.calls.map((c) => c.operation), [
-    "DescribeModel",
-    "CreateModel",
-    "DescribeEndpointConfig",
-    "CreateEndpointConfig",
-    "DescribeEndpoint",
-    "DescribeScalableTargets",
-    "DescribeScalingPolicies",
-    "DeleteScalingPolicy",
-    "DeregisterScalableTarget",
-    "UpdateEndpoint",
-    "RegisterScalableTarget",
-    "PutScalingPolicy",
-  ]);
+  assert.deepEqual(update.caller.calls.map((c) => c.operation), updateWithScaling([]));
   assert.ok(
     create.lines.some((l) => /^\[dry-run\] then wait until endpoint titanic is InService/.test(l)),
   );

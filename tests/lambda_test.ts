@@ -243,23 +243,96 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
     dry.stdout,
     /\[dry-run\] SageMaker\.CreateEndpointConfig .*"ServerlessConfig":\{"MemorySizeInMB":2048,"MaxConcurrency":5\}/,
   );
-  assert.match(dry.stdout, /endpoint titanic \(dry run\)/);
+  // Both paths: created from nothing, and rolled from another config.
+  assert.match(
+    dry.stdout,
+    /# dry run, if the endpoint does not exist yet:[\s\S]*-> endpoint titanic created/,
+  );
+  assert.match(
+    dry.stdout,
+    /\[dry-run\] SageMaker\.UpdateEndpoint [\s\S]*-> endpoint titanic updated/,
+  );
 
   const noCredentials = await task(args, isolated);
   assert.equal(noCredentials.code, 1);
   assert.match(noCredentials.stderr, /error: no AWS credentials found/);
   assert.doesNotMatch(noCredentials.stderr, /\n\s+at /);
+  const noCredentialsPlan = await task([...args, "--plan"], isolated);
+  assert.equal(noCredentialsPlan.code, 1);
+  assert.match(noCredentialsPlan.stderr, /error: no AWS credentials found/);
 
-  const badRole = await task(
-    [...args.slice(0, 3), "--role", "sagemaker-role", "--dry-run"],
+  const badOptions = await task(
+    [
+      ...args.slice(0, 3),
+      "--role",
+      "sagemaker-role",
+      "--count",
+      "0",
+      "--endpoint",
+      "t-",
+      "--dry-run",
+    ],
     isolated,
   );
-  assert.equal(badRole.code, 1);
-  assert.match(badRole.stderr, /--role must be an IAM role ARN/);
+  assert.equal(badOptions.code, 2);
+  assert.match(badOptions.stderr, /--endpoint "t-": must be 1-63 letters/);
+  assert.match(badOptions.stderr, /--role "sagemaker-role": must be an IAM role ARN/);
+  assert.match(badOptions.stderr, /--count 0: must be an integer >= 1/);
+  assert.doesNotMatch(badOptions.stdout, /\[dry-run\]/, "no call before the options are valid");
 
   const teardownDry = await task(["teardown", "--endpoint", "titanic", "--dry-run"], isolated);
   assert.equal(teardownDry.code, 0, teardownDry.stderr);
-  assert.match(teardownDry.stdout, /\[dry-run\] SageMaker\.DescribeEndpoint/);
+  assert.match(teardownDry.stdout, /\[dry-run\] SageMaker\.ListTags/);
+  assert.match(
+    teardownDry.stdout,
+    /would delete:\n {2}endpoint: titanic\n {2}endpoint configs: titanic-example1, titanic-example0/,
+  );
+  assert.match(
+    teardownDry.stdout,
+    /\[dry-run\] SageMaker\.DeleteModel \{"ModelName":"titanic-primary-example0"\}/,
+  );
+  assert.doesNotMatch(
+    teardownDry.stdout,
+    /Delete\w+ \{[^\n]*titanic-v2/,
+    "the sibling keeps its own",
+  );
+
+  const shift = await task(
+    [
+      "shift-traffic",
+      "--endpoint",
+      "titanic",
+      "--weights",
+      "primary=,candidate=1e400",
+      "--dry-run",
+    ],
+    isolated,
+  );
+  assert.equal(shift.code, 2);
+  assert.match(shift.stderr, /"primary=": the weight is missing/);
+
+  const transform = await task([
+    "transform",
+    "--model",
+    "titanic-primary-0123abcd",
+    "--input",
+    "s3://bucket/in/",
+    "--output",
+    "s3://bucket/out/",
+    "--dry-run",
+  ], isolated);
+  assert.equal(transform.code, 0, transform.stderr);
+  assert.match(transform.stdout, /\[dry-run\] SageMaker\.CreateTransformJob .*"SplitType":"Line"/);
+
+  const invokeDry = await task(
+    ["invoke", "--endpoint", "titanic", "--file", "container/examples/passengers.csv", "--dry-run"],
+    isolated,
+  );
+  assert.equal(invokeDry.code, 0, invokeDry.stderr);
+  assert.match(
+    invokeDry.stdout,
+    /InvokeEndpoint EndpointName=titanic\n {2}Content-Type: text\/csv\n {2}Accept: application\/json\n {2}body: \d+ bytes/,
+  );
 
   const push = await task(["push-image", "--repository", "titanic", "--dry-run"], isolated);
   assert.equal(push.code, 0, push.stderr);

@@ -26,24 +26,3 @@ export async function runAwsMain(main: () => Promise<void>): Promise<void> {
     Deno.exit(err instanceof InvalidOptions ? 2 : 1); // bad options are usage errors
   }
 }
-
-/** Parses "A,B[,C]" numbers for an option, or exits 2 naming it. */
-export function numberList(
-  name: string,
-  value: unknown,
-  count: [number, number],
-): number[] | undefined {
-  if (value === undefined) return undefined;
-  const parts = String(value).split(",").map((p) => Number(p.trim()));
-  if (
-    parts.length < count[0] || parts.length > count[1] || parts.some((n) => !Number.isFinite(n))
-  ) {
-    console.error(
-      `error: --${name} takes ${count[0]}${
-        count[1] > count[0] ? `-${count[1]}` : ""
-      } comma-separated numbers, got "${value}"`,
-    );
-    Deno.exit(2);
-  }
-  return parts;
-}
