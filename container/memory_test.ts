@@ -33,7 +33,34 @@ Deno.test("memory: releasing start-up memory lowers the resident set", async () 
   assert.ok(result.after < result.before, `${result.before} MB -> ${result.after} MB`);
 });
 
-Deno.test("memory: idle release runs once per burst, never with requests in flight", async () => {
+/**
+ * Starts `releaseWhenIdle`'s timer under a manual clock: its interval callback is captured (a
+ * real interval that never fires stands in, for unref and clear), and `tick()` runs it once.
+ */
+function underManualClock(start: () => () => void): { tick(n?: number): void; stop(): void } {
+  const realSetInterval = globalThis.setInterval;
+  let callback: (() => void) | undefined;
+  globalThis.setInterval = ((handler: () => void) => {
+    callback = handler;
+    return realSetInterval(() => {}, 2 ** 31 - 1);
+  }) as typeof setInterval;
+  let stop: () => void;
+  try {
+    stop = start();
+  } finally {
+    globalThis.setInterval = realSetInterval;
+  }
+  if (!callback) throw new Error("no interval was started");
+  const interval = callback;
+  return {
+    tick: (n = 1) => {
+      for (let i = 0; i < n; i++) interval();
+    },
+    stop,
+  };
+}
+
+Deno.test("memory: idle release runs once per burst, never with requests in flight", () => {
   const counts = { answered: 0, inFlight: 0 };
   let rss = 100;
   let releases = 0;
@@ -41,29 +68,34 @@ Deno.test("memory: idle release runs once per burst, never with requests in flig
     releases++;
     rss = 100;
   };
-  const stop = releaseWhenIdle(counts, release, { idleMs: 5, rss: () => rss });
-  const ticks = (n: number) => new Promise((r) => setTimeout(r, 5 * n));
+  const clock = underManualClock(() =>
+    releaseWhenIdle(counts, release, { idleMs: 1000, rss: () => rss })
+  );
   try {
     rss = 130;
-    await ticks(6);
+    clock.tick(3);
     assert.equal(releases, 0, "nothing answered yet: nothing to release");
     counts.answered = 10;
-    await ticks(8);
-    assert.equal(releases, 1, "one release after the burst");
+    clock.tick();
+    assert.equal(releases, 0, "requests answered during this interval: not idle yet");
+    clock.tick();
+    assert.equal(releases, 1, "one release after a whole idle interval");
+    clock.tick(3);
+    assert.equal(releases, 1, "once per burst");
     counts.answered = 11;
     counts.inFlight = 1;
     rss = 140;
-    await ticks(8);
+    clock.tick(4);
     assert.equal(releases, 1, "not while a request is in flight");
     counts.inFlight = 0;
-    await ticks(8);
-    assert.equal(releases, 2);
+    clock.tick();
+    assert.equal(releases, 2, "released once the last request is done");
     counts.answered = 12;
     rss = 104;
-    await ticks(8);
+    clock.tick(4);
     assert.equal(releases, 2, "a trickle that grew the process by less than 8 MB: no release");
   } finally {
-    stop();
+    clock.stop();
   }
 });
 

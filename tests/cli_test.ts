@@ -16,27 +16,74 @@ async function task(...args: string[]) {
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
+/** Each task's options: what its --help must list, no more and no less. */
+const AWS_OPTIONS = ["--region", "--dry-run"];
+const TASK_OPTIONS: Record<string, string[]> = {
+  train: ["--preset", "--seed", "--folds", "--repeats", "--output"],
+  predict: ["--input", "--output", "--proba", "--model"],
+  evaluate: ["--preset", "--folds", "--repeats", "--seed", "--details", "--output"],
+  search: ["--features", "--folds", "--repeats", "--seed", "--top"],
+  data: [],
+  package: ["--model", "--output"],
+  "lambda:bundle": ["--outdir"],
+  "push-image": ["--repository", "--tag", "--image", "--tool", "--run", ...AWS_OPTIONS],
+  deploy: [
+    "--image",
+    "--role",
+    "--model-data",
+    "--endpoint",
+    "--instance-type",
+    "--count",
+    "--serverless",
+    "--autoscale",
+    "--ab-image",
+    "--ab-model-data",
+    "--ab-weight",
+    "--poll-seconds",
+    "--plan",
+    ...AWS_OPTIONS,
+  ],
+  "shift-traffic": ["--endpoint", "--weights", "--poll-seconds", ...AWS_OPTIONS],
+  invoke: [
+    "--endpoint",
+    "--url",
+    "--file",
+    "--content-type",
+    "--accept",
+    "--custom-attributes",
+    ...AWS_OPTIONS,
+  ],
+  teardown: ["--endpoint", "--yes", "--plan", ...AWS_OPTIONS],
+  transform: [
+    "--model",
+    "--endpoint-config",
+    "--variant",
+    "--input",
+    "--output",
+    "--content-type",
+    "--instance-type",
+    "--count",
+    "--concurrency",
+    "--max-payload-mb",
+    "--job-name",
+    "--poll-seconds",
+    ...AWS_OPTIONS,
+  ],
+};
+
 Deno.test("cli: --help explains every task's options", async () => {
-  const names = [
-    "train",
-    "predict",
-    "evaluate",
-    "search",
-    "data",
-    "package",
-    "lambda:bundle",
-    "push-image",
-    "deploy",
-    "shift-traffic",
-    "invoke",
-    "teardown",
-    "transform",
-  ];
-  for (const name of names) {
-    const { code, stdout } = await task(name, "--help");
-    assert.equal(code, 0, name);
+  for (const [name, expected] of Object.entries(TASK_OPTIONS)) {
+    const { code, stdout, stderr } = await task(name, "--help");
+    assert.equal(code, 0, `${name}: ${stderr}`);
     assert.match(stdout, new RegExp(`deno task ${name}`));
-    assert.match(stdout, /--help/);
+    // The option table: lines that start with an option, each with a line of help after it.
+    const listed = [...stdout.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)\b(.*)$/gm)];
+    for (const [line, , help] of listed) assert.match(help, /\w{3,}/, `${name}: ${line}`);
+    assert.deepEqual(
+      listed.map((m) => m[1]).sort(),
+      [...expected, "--help"].sort(),
+      `${name}: the options its --help lists`,
+    );
   }
 });
 
@@ -107,6 +154,8 @@ Deno.test("cli: evaluate prints the k-fold report and can write it as JSON", asy
     "seed",
     "--folds",
     "3",
+    "--repeats",
+    "1",
     "--output",
     output,
   );

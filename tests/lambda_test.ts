@@ -10,6 +10,7 @@ import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { invokeEndpoint, invokeUrl } from "../src/deploy/invoke.ts";
 import { createProxy, type FunctionUrlEvent } from "../src/deploy/lambda.ts";
 import { withTempDir } from "./helpers.ts";
+import { startControlPlane } from "./sagemaker_control_plane.ts";
 import { FAKE_AWS, startEmulator } from "./sagemaker_emulator.ts";
 import { startServer } from "./server_helpers.ts";
 
@@ -333,6 +334,66 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
     invokeDry.stdout,
     /InvokeEndpoint EndpointName=titanic\n {2}Content-Type: text\/csv\n {2}Accept: application\/json\n {2}body: \d+ bytes/,
   );
+
+  // Teardown against a SageMaker stand-in holding an endpoint, its config and model, leftovers
+  // of an earlier deploy, and another project's model: without --yes nothing is deleted.
+  const plane = startControlPlane({
+    endpoints: new Map([["titanic", "titanic-0a1b2c3d"]]),
+    configs: new Map([
+      ["titanic-0a1b2c3d", { models: [{ variant: "primary", model: "titanic-primary-4e5f6a7b" }] }],
+      ["titanic-deadbeef", { models: [{ variant: "primary", model: "titanic-primary-deadbeef" }] }],
+    ]),
+    models: new Set(["titanic-primary-4e5f6a7b", "titanic-primary-deadbeef", "titanic-notes"]),
+    scalingTargets: new Set(["endpoint/titanic/variant/primary"]),
+  });
+  try {
+    const env = {
+      ...isolated,
+      AWS_ACCESS_KEY_ID: FAKE_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_AWS.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SAGEMAKER: plane.url,
+      AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: plane.url,
+    };
+    const deletions = () =>
+      plane.calls.filter((c) => /\.(Delete|Deregister)/.test(c.operation)).map((c) => [
+        c.operation,
+        c.input.EndpointName ?? c.input.EndpointConfigName ?? c.input.ModelName ??
+          c.input.ResourceId,
+      ]);
+    const unguarded = await task(["teardown", "--endpoint", "titanic"], env);
+    assert.equal(unguarded.code, 1, unguarded.stdout + unguarded.stderr);
+    assert.match(unguarded.stderr, /--yes/);
+    assert.match(unguarded.stdout, /titanic-0a1b2c3d/);
+    assert.match(unguarded.stdout, /titanic-primary-deadbeef/);
+    assert.ok(plane.calls.some((c) => c.operation === "SageMaker.DescribeEndpoint"));
+    assert.deepEqual(deletions(), [], "nothing may be deleted without --yes");
+    assert.equal(plane.state.endpoints.size, 1);
+    assert.equal(plane.state.models.size, 3);
+
+    const confirmed = await task(["teardown", "--endpoint", "titanic", "--yes"], env);
+    assert.equal(confirmed.code, 0, confirmed.stdout + confirmed.stderr);
+    assert.deepEqual(
+      deletions(),
+      [
+        ["AnyScaleFrontendService.DeleteScalingPolicy", "endpoint/titanic/variant/primary"],
+        ["AnyScaleFrontendService.DeregisterScalableTarget", "endpoint/titanic/variant/primary"],
+        ["SageMaker.DeleteEndpoint", "titanic"],
+        ["SageMaker.DeleteEndpointConfig", "titanic-0a1b2c3d"],
+        ["SageMaker.DeleteEndpointConfig", "titanic-deadbeef"],
+        ["SageMaker.DeleteModel", "titanic-primary-4e5f6a7b"],
+        ["SageMaker.DeleteModel", "titanic-primary-deadbeef"],
+      ],
+    );
+    assert.equal(plane.state.endpoints.size + plane.state.configs.size, 0);
+    assert.deepEqual([...plane.state.models], ["titanic-notes"], "not deploy's: kept");
+    assert.equal(plane.state.scalingTargets.size, 0);
+
+    const again = await task(["teardown", "--endpoint", "titanic", "--yes"], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /nothing to delete/);
+  } finally {
+    await plane.close();
+  }
 
   const push = await task(["push-image", "--repository", "titanic", "--dry-run"], isolated);
   assert.equal(push.code, 0, push.stderr);

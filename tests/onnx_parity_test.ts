@@ -2,6 +2,11 @@
  * The ONNX graph is the one source of truth at inference: for every preset, onnxruntime's
  * output must equal the TypeScript pipeline's on every row of train.csv and test.csv and on
  * edge rows, and every exported file must pass onnx.checker.
+ *
+ * Exact where the code promises it: the tree-ensemble sum (read from the graph as an extra
+ * output) bit for bit, labels, and a forest's probabilities (the sum over the tree count, one
+ * IEEE division). A boosting model's probability is onnxruntime's Sigmoid of that same margin:
+ * within the bound that Sigmoid is measured to keep, below.
  */
 
 import assert from "node:assert/strict";
@@ -9,7 +14,14 @@ import { join } from "node:path";
 import { columnsFromRecords } from "../src/codec/columns.ts";
 import { FIELD_BY_NAME } from "../src/codec/schema.ts";
 import { encodeInputs, type ModelInputs } from "../src/codec/inputs.ts";
+import * as ort from "onnxruntime-node";
+import onnxProto from "onnx-proto";
 import { createSession, runSession } from "../src/inference/model.ts";
+import { GradientBoostingClassifier } from "../src/learners/boosting.ts";
+import type { Classifier } from "../src/learners/classifier.ts";
+import { RandomForestClassifier } from "../src/learners/forest.ts";
+import { DATA_TYPE, GraphBuilder } from "../src/onnx/builder.ts";
+import { type ExportTree, sumLeafWeights } from "../src/onnx/tree_ensemble.ts";
 import type { Pipeline } from "../src/pipeline/pipeline.ts";
 import { PRESETS } from "../src/pipeline/presets.ts";
 import { FEATURE_SETS } from "../src/pipeline/features.ts";
@@ -34,6 +46,38 @@ async function checkModel(bytes: Uint8Array): Promise<void> {
   });
 }
 
+/**
+ * The most onnxruntime's Sigmoid (MLAS's rational approximation) is off the correctly rounded
+ * float32 sigmoid: 3 * 2^-24 over [-30, 30] (measured by the test below), so 2^-22.
+ */
+const SIGMOID_BOUND = 2 ** -22;
+
+/** How far the graph's P(class 1) may be from the learner's, given bit-identical sums. */
+function probabilityBound(model: Classifier): number {
+  if (model instanceof RandomForestClassifier) return 0; // sum / trees: one IEEE division
+  if (model instanceof GradientBoostingClassifier) return SIGMOID_BOUND; // Sigmoid(sum + base)
+  throw new Error(`no parity rule for ${model.estimator}: say how exact its graph is`);
+}
+
+/** The model with the TreeEnsembleRegressor's [N,1] sum of leaf weights as an extra output. */
+function withEnsembleSum(bytes: Uint8Array): { bytes: Uint8Array; output: string } {
+  const { onnx } = onnxProto;
+  const model = onnx.ModelProto.decode(bytes);
+  const ensemble = model.graph!.node!.filter((n) => n.opType === "TreeEnsembleRegressor");
+  assert.equal(ensemble.length, 1, "one tree ensemble in the graph");
+  const output = ensemble[0].output![0];
+  model.graph!.output!.push({
+    name: output,
+    type: {
+      tensorType: {
+        elemType: DATA_TYPE.float32,
+        shape: { dim: [{ dimParam: "N" }, { dimValue: 1 }] },
+      },
+    },
+  });
+  return { bytes: onnx.ModelProto.encode(model).finish(), output };
+}
+
 async function assertParity(
   pipeline: Pipeline,
   bytes: Uint8Array,
@@ -45,13 +89,36 @@ async function assertParity(
   const expectedLabels = pipeline.predict(inputs);
   const got = await runSession(session, inputs);
   assert.equal(got.probabilities.length, expectedP.length);
+  const bound = probabilityBound(pipeline.model);
+  let worst = 0;
   for (let i = 0; i < expectedP.length; i++) {
+    const diff = Math.abs(got.probabilities[i] - expectedP[i]);
+    worst = Math.max(worst, diff);
     assert.ok(
-      Math.abs(got.probabilities[i] - expectedP[i]) <= 1e-5,
+      diff <= bound,
       `${what} row ${i}: onnxruntime ${got.probabilities[i]}, TypeScript ${expectedP[i]}`,
     );
     assert.equal(got.labels[i], expectedLabels[i], `${what} row ${i}: label`);
   }
+  // The sum of leaf weights, bit for bit.
+  const probe = withEnsembleSum(bytes);
+  const probeSession = await createSession(probe.bytes);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of probeSession.inputNames) {
+    const column = inputs[name];
+    feeds[name] = column instanceof Float32Array
+      ? new ort.Tensor("float32", column, [column.length, 1])
+      : new ort.Tensor("string", column, [column.length, 1]);
+  }
+  const graphSum = (await probeSession.run(feeds))[probe.output].data as Float32Array;
+  const x = pipeline.transform(inputs);
+  const trees = (pipeline.model as unknown as { trees: readonly ExportTree[] }).trees;
+  const ourSum = sumLeafWeights(trees, x.columns, x.rows);
+  for (let i = 0; i < ourSum.length; i++) {
+    assert.equal(Math.fround(ourSum[i]), ourSum[i], `${what} row ${i}: sum not exact in float32`);
+    assert.equal(graphSum[i], ourSum[i], `${what} row ${i}: tree-ensemble sum`);
+  }
+  console.log(`${what}: sums and labels identical, max |probability difference| ${worst}`);
 }
 
 /** Rows the data never shows: all optional fields missing, unknown, extreme, on bin edges. */
@@ -180,6 +247,25 @@ for (const features of Object.keys(FEATURE_SETS)) {
     );
   });
 }
+
+Deno.test("onnxruntime's Sigmoid keeps within SIGMOID_BOUND of the correctly rounded sigmoid", async () => {
+  const g = new GraphBuilder("sigmoid");
+  g.input("m", "float32", ["N"]);
+  g.node("Sigmoid", ["m"], { outputNames: ["p"] });
+  g.output("p", "float32", ["N"]);
+  const session = await createSession(g.encode({ producerName: "test", producerVersion: "0" }));
+  const n = 1_000_000;
+  const m = Float32Array.from({ length: n }, (_, i) => -30 + (60 * i) / n);
+  const p = (await session.run({ m: new ort.Tensor("float32", m, [n]) })).p.data as Float32Array;
+  let worst = 0;
+  m.forEach((
+    v,
+    i,
+  ) => (worst = Math.max(worst, Math.abs(p[i] - Math.fround(1 / (1 + Math.exp(-v)))))));
+  console.log(`onnxruntime Sigmoid: max error ${worst} = ${worst / 2 ** -24} * 2^-24`);
+  assert.ok(worst <= SIGMOID_BOUND, `${worst}`);
+  assert.ok(worst > 0, "onnxruntime's Sigmoid is not correctly rounded: the bound is needed");
+});
 
 Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label and probabilities", async () => {
   const { train } = await dataset();

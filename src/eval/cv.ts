@@ -6,7 +6,7 @@
 
 import type { RawColumns } from "../codec/columns.ts";
 import { takeRows } from "../codec/columns.ts";
-import { encodeInputs } from "../codec/inputs.ts";
+import { encodeInputs, type ModelInputs } from "../codec/inputs.ts";
 import { Random } from "../learners/random.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { accuracy, confusionMatrix, logLoss, meanStd, rocAuc } from "./metrics.ts";
@@ -26,6 +26,34 @@ export function stratifiedFolds(y: Uint8Array, k: number, seed: number, repeat =
     for (const i of members) folds[next++ % k].push(i);
   }
   return folds.map((f) => Int32Array.from(f.sort((a, b) => a - b)));
+}
+
+/** The training rows of a fold: every row not in `testIdx`, ascending. */
+export function trainingRows(rows: number, testIdx: Int32Array): Int32Array {
+  const isTest = new Uint8Array(rows);
+  testIdx.forEach((i) => (isTest[i] = 1));
+  return Int32Array.from({ length: rows }, (_, i) => i).filter((i) => !isTest[i]);
+}
+
+/** A fresh pipeline fitted on the rows outside `testIdx`, and the test rows encoded for it. */
+export function fitFold(
+  makePipeline: () => Pipeline,
+  columns: RawColumns,
+  y: Uint8Array,
+  testIdx: Int32Array,
+): { pipeline: Pipeline; test: ModelInputs; yTest: Uint8Array } {
+  const trainIdx = trainingRows(y.length, testIdx);
+  const pipeline = makePipeline();
+  const names = pipeline.inputs();
+  pipeline.fit(
+    encodeInputs(takeRows(columns, trainIdx), names),
+    Uint8Array.from(trainIdx, (i) => y[i]),
+  );
+  return {
+    pipeline,
+    test: encodeInputs(takeRows(columns, testIdx), names),
+    yTest: Uint8Array.from(testIdx, (i) => y[i]),
+  };
 }
 
 /** Metrics of one fold or of the whole run. */
@@ -73,16 +101,8 @@ export function crossValidate(
   for (let repeat = 0; repeat < repeats; repeat++) {
     const folds = stratifiedFolds(y, k, seed, repeat);
     folds.forEach((testIdx, f) => {
-      const isTest = new Uint8Array(y.length);
-      testIdx.forEach((i) => (isTest[i] = 1));
-      const trainIdx = Int32Array.from(Array.from(y.keys()).filter((i) => !isTest[i]));
-      const pipeline = makePipeline();
-      const names = pipeline.inputs();
-      const yTrain = Uint8Array.from(trainIdx, (i) => y[i]);
-      const yTest = Uint8Array.from(testIdx, (i) => y[i]);
-      pipeline.fit(encodeInputs(takeRows(columns, trainIdx), names), yTrain);
+      const { pipeline, test, yTest } = fitFold(makePipeline, columns, y, testIdx);
       options.onFitted?.(pipeline);
-      const test = encodeInputs(takeRows(columns, testIdx), names);
       const { proba: p, labels } = pipeline.predictBoth(test);
       const metrics = {
         accuracy: accuracy(yTest, labels),

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { type RawColumns, takeRows } from "../codec/columns.ts";
-import { encodeInputs, type ModelInputs } from "../codec/inputs.ts";
-import { stratifiedFolds } from "./cv.ts";
+import type { RawColumns } from "../codec/columns.ts";
+import type { ModelInputs } from "../codec/inputs.ts";
+import { fitFold, stratifiedFolds } from "./cv.ts";
 import { Random } from "../learners/random.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { accuracy, meanStd } from "./metrics.ts";
@@ -56,21 +56,8 @@ export function crossValidatedImportance(
   const { folds = 5, seed = 42, repeats = 5 } = options;
   const sums = new Map<string, { mean: number; std: number }>();
   for (const testIdx of stratifiedFolds(y, folds, seed)) {
-    const isTest = new Uint8Array(y.length);
-    testIdx.forEach((i) => (isTest[i] = 1));
-    const trainIdx = Int32Array.from(Array.from(y.keys()).filter((i) => !isTest[i]));
-    const pipeline = makePipeline();
-    const names = pipeline.inputs();
-    pipeline.fit(
-      encodeInputs(takeRows(columns, trainIdx), names),
-      Uint8Array.from(trainIdx, (i) => y[i]),
-    );
-    const scores = permutationImportance(
-      pipeline,
-      encodeInputs(takeRows(columns, testIdx), names),
-      Uint8Array.from(testIdx, (i) => y[i]),
-      { repeats, seed },
-    );
+    const { pipeline, test, yTest } = fitFold(makePipeline, columns, y, testIdx);
+    const scores = permutationImportance(pipeline, test, yTest, { repeats, seed });
     for (const s of scores) {
       const acc = sums.get(s.input) ?? { mean: 0, std: 0 };
       sums.set(s.input, { mean: acc.mean + s.mean / folds, std: acc.std + s.std / folds });

@@ -14,7 +14,7 @@ import { type RawColumns, takeRows } from "../codec/columns.ts";
 import { encodeInputs } from "../codec/inputs.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { PRESETS } from "../pipeline/presets.ts";
-import { stratifiedFolds } from "./cv.ts";
+import { stratifiedFolds, trainingRows } from "./cv.ts";
 import { accuracy, logLoss, meanStd, rocAuc } from "./metrics.ts";
 import { type Candidate, choose, runSearch, type SearchResult } from "./search.ts";
 
@@ -187,9 +187,7 @@ export function nestedCrossValidate(
   };
   for (let repeat = 0; repeat < repeats; repeat++) {
     stratifiedFolds(y, k, seed, repeat).forEach((testIdx, fold) => {
-      const isTest = new Uint8Array(y.length);
-      testIdx.forEach((i) => (isTest[i] = 1));
-      const trainIdx = Int32Array.from(Array.from(y.keys()).filter((i) => !isTest[i]));
+      const trainIdx = trainingRows(y.length, testIdx);
       const train = takeRows(columns, trainIdx);
       const test = takeRows(columns, testIdx);
       const yTrain = Uint8Array.from(trainIdx, (i) => y[i]);

@@ -40,7 +40,11 @@ function describeLearner(c: CandidateParams): string {
   if (c.learner === "forest") {
     const p = c.params;
     const depth = p.maxDepth == null ? "unlimited depth" : `depth ${p.maxDepth}`;
-    const features = p.maxFeatures === undefined ? "" : `, ${p.maxFeatures} features`;
+    const features = p.maxFeatures === undefined
+      ? ""
+      : p.maxFeatures === null
+      ? ", all features"
+      : `, ${p.maxFeatures} features`;
     const leaf = (p.minSamplesLeaf ?? 1) > 1 ? `, leaves >= ${p.minSamplesLeaf}` : "";
     return `forest ${p.nEstimators ?? 100} x ${depth}${features}${leaf}`;
   }
@@ -88,20 +92,27 @@ export const BOOSTING: CandidateParams = {
 /**
  * What the default model is selected from: the seed pipeline, and every feature set that
  * uses the data (engineered, group-aware) with forests of three depths and one boosting
- * setting.
+ * setting. The group-aware sets are small and their signal is an interaction (a boy whose
+ * family's women and boys died), so their forests are also tried with every feature at each
+ * split (scikit-learn's max_features=None) besides the square root.
  */
 export function selectionSpace(): Candidate[] {
   const seed = candidate("original", { learner: "forest", params: { nEstimators: 100 } });
-  const sets = ["engineered", "group", "groups", "engineered_groups"];
-  return [
-    seed,
-    ...sets.flatMap((features) => [
-      ...[4, 6, 8].map((maxDepth) =>
+  const forests = (features: string, maxFeatures: readonly ("sqrt" | null)[]) =>
+    maxFeatures.flatMap((m) =>
+      [4, 6, 8].map((maxDepth) =>
         candidate(features, {
           learner: "forest",
-          params: { nEstimators: 100, maxDepth, maxFeatures: "sqrt" },
+          params: { nEstimators: 100, maxDepth, maxFeatures: m },
         })
-      ),
+      )
+    );
+  return [
+    seed,
+    ...forests("engineered", ["sqrt"]),
+    candidate("engineered", BOOSTING),
+    ...["group", "groups", "engineered_groups"].flatMap((features) => [
+      ...forests(features, ["sqrt", null]),
       candidate(features, BOOSTING),
     ]),
   ];

@@ -11,11 +11,16 @@
  */
 
 import type { GraphBuilder } from "../onnx/builder.ts";
-import { binaryOutputs, type ExportTree, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
+import {
+  binaryOutputs,
+  type ExportTree,
+  leafOf,
+  sumLeafWeights,
+  treeEnsembleSum,
+} from "../onnx/tree_ensemble.ts";
 import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
 import { binMatrix, type BinnedMatrix, type Matrix, partition, splitThreshold } from "./matrix.ts";
 import { Random } from "./random.ts";
-import { leafOf } from "./tree.ts";
 
 /** Boosting parameters (XGBoost / scikit-learn names in camelCase). */
 export interface BoostingParams {
@@ -70,10 +75,9 @@ function growRegressionTree(
   features: number[],
   p: BoostingParams,
 ): BoostedTree {
-  const maxBins = Math.max(1, ...data.values.map((v) => v.length));
-  const hg = new Float64Array(maxBins);
-  const hh = new Float64Array(maxBins);
-  const hn = new Int32Array(maxBins);
+  const hg = new Float64Array(data.maxBins);
+  const hh = new Float64Array(data.maxBins);
+  const hn = new Int32Array(data.maxBins);
   const lambda = p.l2Regularization;
   const feature: number[] = [], threshold: number[] = [], left: number[] = [];
   const right: number[] = [], value: number[] = [], gain: number[] = [];
@@ -175,18 +179,34 @@ export class GradientBoostingClassifier implements Classifier {
     if (!(this.params.learningRate > 0)) throw new Error("learningRate must be positive");
   }
 
-  fit(x: Matrix, y: Uint8Array): this {
+  /**
+   * Fits on `x`, `y`. With `earlyStoppingRounds`, stops on the log loss of `validation` when
+   * given (XGBoost's eval_set; all of `x` is then trained on), else of a stratified
+   * `validationFraction` of the rows held out; keeps the trees up to the best round.
+   */
+  fit(x: Matrix, y: Uint8Array, validation?: { x: Matrix; y: Uint8Array }): this {
     if (y.length !== x.rows) throw new Error(`${x.rows} rows but ${y.length} labels`);
     const p = this.params;
+    if (validation && !(p.earlyStoppingRounds > 0)) {
+      throw new Error("a validation set is for early stopping: set earlyStoppingRounds");
+    }
+    if (validation && validation.y.length !== validation.x.rows) {
+      throw new Error(`validation: ${validation.x.rows} rows but ${validation.y.length} labels`);
+    }
     const random = new Random(p.randomState, 7);
     const data = binMatrix(x);
-    const [trainRows, validRows] = p.earlyStoppingRounds > 0
+    const [trainRows, validRows] = p.earlyStoppingRounds > 0 && !validation
       ? innerSplit(y, p.validationFraction, random)
-      : [Int32Array.from(y.keys()), new Int32Array(0)];
+      : [Int32Array.from(y.keys()), Int32Array.from(validation?.y.keys() ?? [])];
     const positives = trainRows.reduce((a, i) => a + y[i], 0);
     const rate = Math.min(Math.max(positives / trainRows.length, 1e-6), 1 - 1e-6);
     this.baseScore = Math.fround(Math.log(rate / (1 - rate)));
     const margin = new Float64Array(x.rows).fill(this.baseScore);
+    // The validation rows' margins: their own when the set is separate, else within `margin`.
+    const valid = validation ?? { x, y };
+    const validMargin = validation
+      ? new Float64Array(validation.x.rows).fill(this.baseScore)
+      : margin;
     const grad = new Float64Array(x.rows), hess = new Float64Array(x.rows);
     const nFeatures = x.columns.length;
     const perTree = Math.max(1, Math.round(p.colsampleByTree * nFeatures));
@@ -211,11 +231,16 @@ export class GradientBoostingClassifier implements Classifier {
       const tree = growRegressionTree(data, rows, grad, hess, features, p);
       trees.push(tree);
       for (let i = 0; i < x.rows; i++) margin[i] += tree.rawValue[leafOf(tree, x.columns, i)];
+      if (validation) {
+        for (const i of validRows) {
+          validMargin[i] += tree.rawValue[leafOf(tree, validation.x.columns, i)];
+        }
+      }
       if (validRows.length > 0) {
         let loss = 0;
         for (const i of validRows) {
-          const prob = Math.min(Math.max(sigmoid(margin[i]), 1e-15), 1 - 1e-15);
-          loss -= y[i] ? Math.log(prob) : Math.log(1 - prob);
+          const prob = Math.min(Math.max(sigmoid(validMargin[i]), 1e-15), 1 - 1e-15);
+          loss -= valid.y[i] ? Math.log(prob) : Math.log(1 - prob);
         }
         if (loss < bestLoss - 1e-12) {
           bestLoss = loss;
@@ -245,14 +270,11 @@ export class GradientBoostingClassifier implements Classifier {
   /** The float32 margin per row, bit-identical to the graph's. */
   margins(x: Matrix): Float32Array {
     this.#requireFitted();
-    const sum = new Float64Array(x.rows);
-    for (const tree of this.trees) {
-      for (let r = 0; r < x.rows; r++) sum[r] += tree.leafWeight[leafOf(tree, x.columns, r)];
-    }
+    const sum = sumLeafWeights(this.trees, x.columns, x.rows);
     return Float32Array.from(sum, (s) => Math.fround(Math.fround(s) + this.baseScore));
   }
 
-  /** P(class 1); matches onnxruntime's Sigmoid within about 1e-7. */
+  /** P(class 1), correctly rounded: onnxruntime's Sigmoid of the same margin is within 2^-22. */
   predictProba(x: Matrix): Float32Array {
     return this.margins(x).map((m) => Math.fround(sigmoid(m)));
   }

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { GradientBoostingClassifier } from "./boosting.ts";
+import type { Matrix } from "./matrix.ts";
+import { Random } from "./random.ts";
+import { leafOf } from "./tree.ts";
 import { syntheticData } from "./synthetic_test_data.ts";
 
 const data = (rows: number, seed: number) => syntheticData(rows, seed, (a, b) => a * b > 25);
@@ -37,7 +40,59 @@ Deno.test("boosting: labels are margin > 0 and probabilities the sigmoid of the 
   assert.ok(Math.abs(model.baseScore - Math.log(rate / (1 - rate))) < 1e-6);
 });
 
-Deno.test("boosting: early stopping keeps the best iteration; subsampling changes the model", () => {
+/** Validation log loss (float64, summed) after each round of `model`, from its raw leaves. */
+function lossPerRound(model: GradientBoostingClassifier, x: Matrix, y: Uint8Array): number[] {
+  const margin = new Float64Array(x.rows).fill(model.baseScore);
+  return model.trees.map((tree) => {
+    let loss = 0;
+    for (let r = 0; r < x.rows; r++) {
+      margin[r] += tree.rawValue[leafOf(tree, x.columns, r)];
+      loss += Math.log1p(Math.exp(y[r] ? -margin[r] : margin[r]));
+    }
+    return loss;
+  });
+}
+
+Deno.test("boosting: early stopping keeps the round with the lowest validation loss", () => {
+  // Noisy labels and a high learning rate: the validation loss falls, then rises.
+  const noisy = (rows: number, seed: number) => {
+    const { x, y } = data(rows, seed);
+    const random = new Random(seed, 3);
+    return { x, y: y.map((v) => (random.nextFloat() < 0.15 ? 1 - v : v)) };
+  };
+  const { x, y } = noisy(400, 31);
+  const validation = noisy(300, 32);
+  const params = { nEstimators: 200, learningRate: 0.2, maxDepth: 4, randomState: 0 };
+  const patience = 8;
+  // Without early stopping: every round, the same trees (the validation set is not drawn from x).
+  const full = new GradientBoostingClassifier(params).fit(x, y);
+  const stopped = new GradientBoostingClassifier({ ...params, earlyStoppingRounds: patience })
+    .fit(x, y, validation);
+  const losses = lossPerRound(full, validation.x, validation.y);
+  const kept = stopped.trees.length;
+  const best = losses.indexOf(Math.min(...losses.slice(0, kept + patience)));
+  console.log(
+    `kept ${kept} of ${full.trees.length} rounds; validation loss ${
+      losses.slice(0, kept + patience).map((l) => l.toFixed(2)).join(" ")
+    }`,
+  );
+  assert.equal(kept, best + 1, `kept ${kept} trees; lowest validation loss after ${best + 1}`);
+  assert.equal(stopped.bestIteration, kept);
+  // It stopped patience rounds after the best, and the loss had risen meanwhile.
+  assert.ok(kept + patience < params.nEstimators, `${kept} trees kept`);
+  for (let t = kept; t < kept + patience; t++) {
+    assert.ok(losses[t] > losses[best], `round ${t + 1}`);
+  }
+  assert.ok(losses[kept + patience - 1] > losses[best] + 1e-3, "the loss rose after the best");
+  // The kept trees are the full model's first ones.
+  stopped.trees.forEach((tree, t) => assert.deepEqual(tree.rawValue, full.trees[t].rawValue));
+  assert.throws(
+    () => new GradientBoostingClassifier(params).fit(x, y, validation),
+    /earlyStoppingRounds/,
+  );
+});
+
+Deno.test("boosting: early stopping on the inner split; subsampling changes the model", () => {
   const { x, y } = data(500, 4);
   const stopped = new GradientBoostingClassifier({
     nEstimators: 1000,
@@ -46,7 +101,6 @@ Deno.test("boosting: early stopping keeps the best iteration; subsampling change
     randomState: 0,
   }).fit(x, y);
   assert.ok(stopped.trees.length < 1000 && stopped.trees.length >= 1);
-  assert.equal(stopped.bestIteration, stopped.trees.length);
   const full = new GradientBoostingClassifier({ nEstimators: 30, randomState: 0 }).fit(x, y);
   const sub = new GradientBoostingClassifier({
     nEstimators: 30,

@@ -11,11 +11,11 @@
  */
 
 import type { GraphBuilder } from "../onnx/builder.ts";
-import { binaryOutputs, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
+import { binaryOutputs, sumLeafWeights, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
 import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
 import { binMatrix, type Matrix } from "./matrix.ts";
 import { Random } from "./random.ts";
-import { growTree, impurityDecrease, leafOf, type MaxFeatures, type Tree } from "./tree.ts";
+import { growTree, impurityDecrease, type MaxFeatures, type Tree } from "./tree.ts";
 
 /** A class weighting scheme (scikit-learn's `class_weight`). */
 export type ClassWeight = null | "balanced" | "balanced_subsample" | { 0: number; 1: number };
@@ -112,11 +112,7 @@ export class RandomForestClassifier implements Classifier {
   /** Sum over trees of the leaf weights: exact, whatever the order. */
   scores(x: Matrix): Float64Array {
     this.#requireFitted();
-    const out = new Float64Array(x.rows);
-    for (const tree of this.trees) {
-      for (let r = 0; r < x.rows; r++) out[r] += tree.leafWeight[leafOf(tree, x.columns, r)];
-    }
-    return out;
+    return sumLeafWeights(this.trees, x.columns, x.rows);
   }
 
   /** P(class 1) per row, in float32 exactly as the ONNX graph computes it. */

@@ -19,7 +19,12 @@ export interface BinnedMatrix {
   readonly codes: readonly Uint16Array[];
   /** Sorted distinct float32 values of each column. */
   readonly values: readonly Float32Array[];
+  /** The most bins of any column (at least 1): the size of a split search's histograms. */
+  readonly maxBins: number;
 }
+
+/** Bins a column may have: codes are Uint16. */
+export const MAX_BINS = 65536;
 
 /** Builds a matrix, checking that every column has `rows` values and none is NaN. */
 export function matrix(columns: readonly Float32Array[], names: readonly string[]): Matrix {
@@ -32,13 +37,15 @@ export function matrix(columns: readonly Float32Array[], names: readonly string[
   return { rows, columns, names };
 }
 
-/** Codes every column by its distinct values (at most 65,536 per column). */
+/** Codes every column by its distinct values (at most {@link MAX_BINS} per column). */
 export function binMatrix(x: Matrix): BinnedMatrix {
   const codes: Uint16Array[] = [];
   const values: Float32Array[] = [];
   for (const column of x.columns) {
     const distinct = Float32Array.from(new Set(column)).sort();
-    if (distinct.length > 65536) throw new Error("more than 65,536 distinct values in a column");
+    if (distinct.length > MAX_BINS) {
+      throw new Error(`more than ${MAX_BINS} distinct values in a column`);
+    }
     const index = new Map<number, number>();
     distinct.forEach((v, i) => index.set(v, i));
     const code = new Uint16Array(x.rows);
@@ -46,7 +53,7 @@ export function binMatrix(x: Matrix): BinnedMatrix {
     codes.push(code);
     values.push(distinct);
   }
-  return { rows: x.rows, codes, values };
+  return { rows: x.rows, codes, values, maxBins: Math.max(1, ...values.map((v) => v.length)) };
 }
 
 /**

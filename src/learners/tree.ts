@@ -83,10 +83,9 @@ export function growTree(
   const samples = Int32Array.from(
     Array.from({ length: data.rows }, (_, i) => i).filter((i) => weights[i] > 0),
   );
-  const maxBins = Math.max(1, ...data.values.map((v) => v.length));
-  const h0 = new Float64Array(maxBins);
-  const h1 = new Float64Array(maxBins);
-  const hn = new Int32Array(maxBins);
+  const h0 = new Float64Array(data.maxBins);
+  const h1 = new Float64Array(data.maxBins);
+  const hn = new Int32Array(data.maxBins);
   const order = Int32Array.from({ length: nFeatures }, (_, i) => i);
 
   const feature: number[] = [];
@@ -193,20 +192,8 @@ export function growTree(
   };
 }
 
-/** The leaf a row of column-major features falls into. */
-export function leafOf(
-  tree: Pick<Tree, "feature" | "threshold" | "left" | "right">,
-  columns: readonly Float32Array[],
-  row: number,
-): number {
-  let node = 0;
-  while (tree.feature[node] >= 0) {
-    node = columns[tree.feature[node]][row] <= tree.threshold[node]
-      ? tree.left[node]
-      : tree.right[node];
-  }
-  return node;
-}
+// The graph's traversal (x <= threshold goes left), also what training routes rows by.
+export { leafOf } from "../onnx/tree_ensemble.ts";
 
 /** Weighted impurity decrease per feature (scikit-learn's unnormalised MDI). */
 export function impurityDecrease(tree: Tree, nFeatures: number): Float64Array {

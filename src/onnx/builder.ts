@@ -23,7 +23,8 @@ export const MS_OPSET = 1;
 /** Element types the project's graphs use. */
 export type ElementType = "float32" | "int64" | "string" | "bool";
 
-const ELEM: Record<ElementType, number> = {
+/** ONNX's TensorProto.DataType code of each element type (what Cast's `to` takes). */
+export const DATA_TYPE: Readonly<Record<ElementType, number>> = {
   float32: ElemType.FLOAT,
   int64: ElemType.INT64,
   string: ElemType.STRING,
@@ -38,6 +39,11 @@ export type Attribute =
   | { floats: readonly number[] }
   | { ints: readonly number[] }
   | { strings: readonly string[] };
+
+/** The attributes of a Cast node to `type`: `g.op("Cast", [x], { attributes: castTo("float32") })`. */
+export function castTo(type: ElementType): Record<string, Attribute> {
+  return { to: { int: DATA_TYPE[type] } };
+}
 
 /** A dimension: a number, or a name for a symbolic (batch) dimension. */
 export type Dim = number | string;
@@ -58,7 +64,7 @@ function valueInfo(name: string, type: ElementType, dims: readonly Dim[]) {
     name,
     type: {
       tensorType: {
-        elemType: ELEM[type],
+        elemType: DATA_TYPE[type],
         shape: {
           dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
         },

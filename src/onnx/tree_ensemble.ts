@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type GraphBuilder, ML_DOMAIN } from "./builder.ts";
+import { castTo, type GraphBuilder, ML_DOMAIN } from "./builder.ts";
 
 /** A tree as the converter needs it (node 0 = root, preorder ids). */
 export interface ExportTree {
@@ -15,6 +15,38 @@ export interface ExportTree {
   readonly left: Int32Array;
   readonly right: Int32Array;
   readonly leafWeight: Float64Array;
+}
+
+/** The leaf a row of column-major features falls into: x <= threshold goes left (BRANCH_LEQ). */
+export function leafOf(
+  tree: Pick<ExportTree, "feature" | "threshold" | "left" | "right">,
+  columns: readonly Float32Array[],
+  row: number,
+): number {
+  let node = 0;
+  while (tree.feature[node] >= 0) {
+    node = columns[tree.feature[node]][row] <= tree.threshold[node]
+      ? tree.left[node]
+      : tree.right[node];
+  }
+  return node;
+}
+
+/**
+ * Per row, the sum over trees of the leaf weights the row falls into: what
+ * {@link treeEnsembleSum} computes in the graph. The sum is in float64; learners whose leaf
+ * weights sit on a dyadic grid (see `exactSumBits`) get the graph's float32 bits from it.
+ */
+export function sumLeafWeights(
+  trees: readonly ExportTree[],
+  columns: readonly Float32Array[],
+  rows: number,
+): Float64Array {
+  const sum = new Float64Array(rows);
+  for (const tree of trees) {
+    for (let r = 0; r < rows; r++) sum[r] += tree.leafWeight[leafOf(tree, columns, r)];
+  }
+  return sum;
 }
 
 /** Adds the ensemble; returns the [N,1] float32 sum of leaf weights. */
@@ -89,7 +121,7 @@ export function binaryOutputs(g: GraphBuilder, p1: string, margin?: string): voi
     });
   } else {
     const positive = g.op("Greater", [margin, g.floats("zero", [0], [1, 1])]);
-    const asInt = g.op("Cast", [positive], { attributes: { to: { int: 7 } } });
+    const asInt = g.op("Cast", [positive], { attributes: castTo("int64") });
     g.node("Squeeze", [asInt, g.int64s("axis1", [1])], { outputNames: ["label"] });
   }
   g.output("label", "int64", ["N"]);

@@ -7,7 +7,7 @@
  */
 
 import type { ModelInputs } from "../codec/inputs.ts";
-import type { GraphBuilder } from "../onnx/builder.ts";
+import { castTo, type GraphBuilder } from "../onnx/builder.ts";
 import { type FeatureBlock, numericInput, type Transformer } from "./transformer.ts";
 
 /** Fixed bins: nothing is learned in fit. */
@@ -58,7 +58,7 @@ export class IntervalBinner implements Transformer {
     const above = g.op("Greater", [x, g.floats(`${this.prefix}_lower`, this.#lower, [1, k])]);
     const within = g.op("LessOrEqual", [x, g.floats(`${this.prefix}_upper`, this.#upper, [1, k])]);
     const bins = g.op("Cast", [g.op("And", [above, within])], {
-      attributes: { to: { int: 1 } },
+      attributes: castTo("float32"),
     });
     const binned = g.op("ReduceSum", [bins, g.int64s("axis1", [1])], {
       attributes: { keepdims: { int: 1 } },

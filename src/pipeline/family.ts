@@ -6,7 +6,7 @@
  */
 
 import type { ModelInputs } from "../codec/inputs.ts";
-import { type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
+import { castTo, type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
 import { type FeatureBlock, numericInput, type Transformer } from "./transformer.ts";
 
 /** Stateless: nothing is learned in fit. */
@@ -42,7 +42,7 @@ export class FamilyFeatures implements Transformer {
     });
     const one = g.floats("one", [1], [1, 1]);
     const size = g.op("Add", [sum, one]);
-    const alone = g.op("Cast", [g.op("Equal", [size, one])], { attributes: { to: { int: 1 } } });
+    const alone = g.op("Cast", [g.op("Equal", [size, one])], { attributes: castTo("float32") });
     return g.op("Concat", [size, alone], { attributes: { axis: { int: 1 } } });
   }
 

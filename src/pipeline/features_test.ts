@@ -3,19 +3,30 @@ import { AgeByTitleImputer } from "./age_by_title.ts";
 import { DeckFromCabin, titleFromMatch, TitleFromName } from "./derive.ts";
 import { TicketGroupFeatures } from "./ticket.ts";
 
-Deno.test("ticket groups: sizes from training, 1 for unseen or missing; fare per person", () => {
-  const step = new TicketGroupFeatures().fit({
+Deno.test("ticket groups: a new passenger joins the training holders; fare per person", () => {
+  const training = {
     Ticket: ["A", "A", "A", "B", "C", ""],
     Fare: Float32Array.from([30, 30, 30, 10, NaN, 8]),
-  });
+  };
+  const step = new TicketGroupFeatures();
+  // Training rows: the holders of their ticket, themselves once among them.
+  assert.deepEqual(Array.from(step.fitTransform(training, new Uint8Array(6)).columns[0]), [
+    3,
+    3,
+    3,
+    1,
+    1,
+    1,
+  ]);
   const out = step.transform({
     Ticket: ["A", "B", "Z", ""],
     Fare: Float32Array.from([30, 10, NaN, 8]),
   });
   assert.deepEqual(out.names, ["TicketGroupSize", "FarePerPerson"]);
-  assert.deepEqual(Array.from(out.columns[0]), [3, 1, 1, 1]);
+  // New passengers: the 3 holders of A plus the passenger; 1 + 1 for B; alone for Z and none.
+  assert.deepEqual(Array.from(out.columns[0]), [4, 2, 1, 1]);
   // Missing fare: the training median (30) over a group of 1.
-  assert.deepEqual(Array.from(out.columns[1]), [10, 10, 30, 8]);
+  assert.deepEqual(Array.from(out.columns[1]), [7.5, 5, 30, 8]);
   assert.deepEqual(step.describe().sharedTickets, 1);
 });
 

@@ -10,7 +10,7 @@
  */
 
 import type { ModelInputs } from "../codec/inputs.ts";
-import { type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
+import { castTo, type GraphBuilder, ML_DOMAIN } from "../onnx/builder.ts";
 import { type FeatureBlock, numericInput, requireFitted, type Transformer } from "./transformer.ts";
 
 export interface OneHotOptions {
@@ -132,7 +132,7 @@ export class OneHotEncoder implements Transformer {
       // Numbers: compare with each category; NaN and unknown values match none.
       hot = g.op("Equal", [x, g.floats(`${this.input}_categories`, f.keys as number[], [1, k])]);
     }
-    return g.op("Cast", [hot], { attributes: { to: { int: 1 } } });
+    return g.op("Cast", [hot], { attributes: castTo("float32") });
   }
 
   /** The values learned in fit, one per known category (grouped ones included). */
