@@ -22,6 +22,7 @@ import {
 import { type Candidate, SELECTION_RULE, selectionSpace } from "./eval/search.ts";
 import { type CardInput, cardPathFor, type ModelCard } from "./inference/card.ts";
 import { driftBaseline } from "./monitor/baseline.ts";
+import { heldOutProbabilities } from "./monitor/held_out.ts";
 import { IR_VERSION, opsetsOf } from "./onnx/builder.ts";
 import { OneHotEncoder } from "./pipeline/onehot.ts";
 import { type Pipeline, PRODUCER } from "./pipeline/pipeline.ts";
@@ -231,8 +232,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       { name: "probabilities", type: "float32", shape: ["N", 2] },
     ],
     versions: await libraryVersions(),
-    // Training inputs and P(survived) summarized, for `deno task drift` (src/monitor/).
-    baseline: driftBaseline(inputs, pipeline.predictProba(inputs)),
+    // Training inputs and held-out P(survived) summarized, for `deno task drift` (src/monitor/).
+    baseline: driftBaseline(
+      inputs,
+      heldOutProbabilities(() => chosen.build(options.seed), train.columns, y, options.seed),
+    ),
     onnx: {
       file: basename(onnxPath),
       sha256: await sha256Hex(onnx),
