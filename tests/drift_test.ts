@@ -32,8 +32,6 @@ async function columnsOfDataset(): Promise<{ train: RawColumns; test: RawColumns
   return { train: train.columns, test: test.columns };
 }
 
-const ROOT = new URL("../", import.meta.url).pathname;
-
 /** A fresh model and card from `train` (the committed ones may predate the baseline). */
 async function trained(preset: string, dir: string) {
   const result = await trainModel({
