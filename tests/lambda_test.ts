@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { invokeEndpoint, invokeUrl } from "../src/deploy/invoke.ts";
+import { policyName } from "../src/deploy/autoscaling.ts";
 import { createProxy, type FunctionUrlEvent } from "../src/deploy/lambda.ts";
+import { ownershipTags } from "../src/deploy/naming.ts";
 import { withTempDir } from "./helpers.ts";
 import { startControlPlane } from "./sagemaker_control_plane.ts";
 import { FAKE_AWS, startEmulator } from "./sagemaker_emulator.ts";
@@ -335,17 +337,54 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
     /InvokeEndpoint EndpointName=titanic\n {2}Content-Type: text\/csv\n {2}Accept: application\/json\n {2}body: \d+ bytes/,
   );
 
-  // Teardown against a SageMaker stand-in holding an endpoint, its config and model, leftovers
-  // of an earlier deploy, and another project's model: without --yes nothing is deleted.
+  // Teardown against a SageMaker stand-in holding what deploy would have made, tagged as deploy
+  // tags it: the endpoint, its config and model, leftovers of an earlier deploy (older, so on
+  // a later page: the stand-in serves two items a page), a neighbour titanic-v2 with its own
+  // and with a model deploy made for titanic that titanic-v2 now uses, and another project's
+  // untagged model. Without --yes nothing is deleted.
+  const owned = (endpoint: string) => ({ tags: ownershipTags(endpoint) });
   const plane = startControlPlane({
-    endpoints: new Map([["titanic", "titanic-0a1b2c3d"]]),
-    configs: new Map([
-      ["titanic-0a1b2c3d", { models: [{ variant: "primary", model: "titanic-primary-4e5f6a7b" }] }],
-      ["titanic-deadbeef", { models: [{ variant: "primary", model: "titanic-primary-deadbeef" }] }],
+    endpoints: new Map([
+      ["titanic-v2", { config: "titanic-v2-1a2b3c4d", ...owned("titanic-v2") }],
+      ["titanic", { config: "titanic-0a1b2c3d", ...owned("titanic") }],
     ]),
-    models: new Set(["titanic-primary-4e5f6a7b", "titanic-primary-deadbeef", "titanic-notes"]),
-    scalingTargets: new Set(["endpoint/titanic/variant/primary"]),
-  });
+    configs: new Map([
+      ["titanic-deadbeef", {
+        models: [{ variant: "primary", model: "titanic-primary-deadbeef" }],
+        ...owned("titanic"),
+      }],
+      ["titanic-v2-1a2b3c4d", {
+        models: [
+          { variant: "primary", model: "titanic-v2-primary-5e6f7a8b" },
+          { variant: "candidate", model: "titanic-candidate-9c0d1e2f" },
+        ],
+        ...owned("titanic-v2"),
+      }],
+      ["titanic-0a1b2c3d", {
+        models: [{ variant: "primary", model: "titanic-primary-4e5f6a7b" }],
+        ...owned("titanic"),
+      }],
+    ]),
+    models: new Map([
+      ["titanic-primary-deadbeef", owned("titanic")],
+      ["titanic-candidate-9c0d1e2f", owned("titanic")],
+      ["titanic-notes", { tags: [] }],
+      ["titanic-v2-primary-5e6f7a8b", owned("titanic-v2")],
+      ["titanic-primary-4e5f6a7b", owned("titanic")],
+    ]),
+    scalingTargets: new Map([
+      ["endpoint/titanic/variant/primary", {
+        min: 1,
+        max: 2,
+        policies: [policyName("titanic", "primary")],
+      }],
+      ["endpoint/titanic-v2/variant/primary", {
+        min: 1,
+        max: 2,
+        policies: [policyName("titanic-v2", "primary")],
+      }],
+    ]),
+  }, { maxPageSize: 2 });
   try {
     const env = {
       ...isolated,
@@ -366,9 +405,14 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
     assert.match(unguarded.stdout, /titanic-0a1b2c3d/);
     assert.match(unguarded.stdout, /titanic-primary-deadbeef/);
     assert.ok(plane.calls.some((c) => c.operation === "SageMaker.DescribeEndpoint"));
+    assert.match(unguarded.stdout, /kept titanic-candidate-9c0d1e2f: endpoint titanic-v2 uses it/);
+    assert.ok(
+      plane.calls.some((c) => c.operation === "SageMaker.ListModels" && c.input.NextToken),
+      "the lists are followed page by page",
+    );
     assert.deepEqual(deletions(), [], "nothing may be deleted without --yes");
-    assert.equal(plane.state.endpoints.size, 1);
-    assert.equal(plane.state.models.size, 3);
+    assert.equal(plane.state.endpoints.size, 2);
+    assert.equal(plane.state.models.size, 5);
 
     const confirmed = await task(["teardown", "--endpoint", "titanic", "--yes"], env);
     assert.equal(confirmed.code, 0, confirmed.stdout + confirmed.stderr);
@@ -384,13 +428,21 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
         ["SageMaker.DeleteModel", "titanic-primary-deadbeef"],
       ],
     );
-    assert.equal(plane.state.endpoints.size + plane.state.configs.size, 0);
-    assert.deepEqual([...plane.state.models], ["titanic-notes"], "not deploy's: kept");
-    assert.equal(plane.state.scalingTargets.size, 0);
+    assert.deepEqual([...plane.state.endpoints.keys()], ["titanic-v2"]);
+    assert.deepEqual([...plane.state.configs.keys()], ["titanic-v2-1a2b3c4d"], "the neighbour's");
+    assert.deepEqual(
+      [...plane.state.models.keys()],
+      ["titanic-candidate-9c0d1e2f", "titanic-notes", "titanic-v2-primary-5e6f7a8b"],
+      "titanic's model that titanic-v2 uses, another project's, and the neighbour's: kept",
+    );
+    assert.deepEqual([...plane.state.scalingTargets.keys()], [
+      "endpoint/titanic-v2/variant/primary",
+    ]);
 
     const again = await task(["teardown", "--endpoint", "titanic", "--yes"], env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /nothing to delete/);
+    assert.deepEqual(plane.violations, [], "every input as the service models allow");
   } finally {
     await plane.close();
   }
