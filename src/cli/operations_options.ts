@@ -14,7 +14,7 @@ export const OPERATIONS_OPTIONS = {
   capture: { type: "string" },
   alarms: { type: "boolean" },
   "alarm-topic": { type: "string" },
-  "alarm-5xx": { type: "string" },
+  "alarm-server-errors": { type: "string" },
   "alarm-latency-ms": { type: "string" },
   "alarm-errors": { type: "string" },
   "alarm-shed": { type: "string" },
@@ -31,7 +31,7 @@ export const OPERATIONS_USAGE = `
   --alarms                 CloudWatch alarms per variant: 5xx errors, model latency p99, the
                            container's errors and shed requests (3 of 5 minutes over threshold)
   --alarm-topic ARN        SNS topic notified on ALARM and OK
-  --alarm-5xx N            Invocation5XXErrors per minute (default: ${DEFAULT_ALARMS.errors5xx})
+  --alarm-server-errors N  Invocation5XXErrors per minute (default: ${DEFAULT_ALARMS.errors5xx})
   --alarm-latency-ms MS    ModelLatency p99 (default: ${DEFAULT_ALARMS.latencyP99Ms})
   --alarm-errors N         container error answers per minute (default: ${DEFAULT_ALARMS.containerErrors})
   --alarm-shed N           requests shed per minute (default: ${DEFAULT_ALARMS.shed})`;
@@ -55,7 +55,13 @@ export function alarmsFromOptions(
   values: OptionValues,
   problems: string[],
 ): AlarmOptions | undefined {
-  const thresholds = ["alarm-topic", "alarm-5xx", "alarm-latency-ms", "alarm-errors", "alarm-shed"];
+  const thresholds = [
+    "alarm-topic",
+    "alarm-server-errors",
+    "alarm-latency-ms",
+    "alarm-errors",
+    "alarm-shed",
+  ];
   if (!values.alarms) {
     const stray = thresholds.find((name) => values[name] !== undefined);
     if (stray) problems.push(`--${stray} needs --alarms`);
@@ -78,7 +84,7 @@ export function alarmsFromOptions(
   return {
     ...DEFAULT_ALARMS,
     ...(topic ? { topic } : {}),
-    errors5xx: threshold("alarm-5xx", DEFAULT_ALARMS.errors5xx),
+    errors5xx: threshold("alarm-server-errors", DEFAULT_ALARMS.errors5xx),
     latencyP99Ms: threshold("alarm-latency-ms", DEFAULT_ALARMS.latencyP99Ms),
     containerErrors: threshold("alarm-errors", DEFAULT_ALARMS.containerErrors),
     shed: threshold("alarm-shed", DEFAULT_ALARMS.shed),
