@@ -24,6 +24,7 @@ const TASK_OPTIONS: Record<string, string[]> = {
   evaluate: ["--preset", "--folds", "--repeats", "--seed", "--details", "--output"],
   search: ["--features", "--folds", "--repeats", "--seed", "--top"],
   data: [],
+  jupyter: ["--port", "--lab"],
   package: ["--model", "--output"],
   "lambda:bundle": ["--outdir"],
   "push-image": ["--repository", "--tag", "--image", "--tool", "--run", ...AWS_OPTIONS],

@@ -7,6 +7,21 @@
  * @module
  */
 
+const USAGE = `Usage: deno task notebooks:check [NOTEBOOK.ipynb ...]
+
+Type-checks the code cells of the given notebooks (default: every notebooks/*.ipynb) with
+\`deno check\`, as one temporary module per notebook beside it.`;
+
+if (Deno.args.some((a) => a === "-h" || a === "--help")) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const unknown = Deno.args.find((a) => a.startsWith("-") || !a.endsWith(".ipynb"));
+if (unknown) {
+  console.error(`error: not a notebook: ${unknown}\n\n${USAGE}`);
+  Deno.exit(2);
+}
+
 const root = new URL("../notebooks/", import.meta.url).pathname;
 const notebooks = Deno.args.length > 0
   ? Deno.args

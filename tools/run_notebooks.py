@@ -7,16 +7,26 @@ routes every IOPub message to its cell by parent message id, and waits for the c
 quiet after the last cell, so nothing is lost. Outputs carry no timestamps and no ANSI colour
 codes, so a rerun on the same data writes the same files.
 
+The kernel is the one named in JUPYTER_PATH's kernelspec "deno" (`deno task notebooks` uses the
+project's, notebooks/.kernel). Stopped with Ctrl-C or SIGTERM, it shuts its kernel down; killed,
+the kernel's launcher stops the kernel itself.
+
 Usage: run_notebooks.py NOTEBOOK.ipynb [...]     (exit 1 on any cell error)
+       run_notebooks.py --help
 """
 import os
 import queue
 import re
+import signal
 import sys
 import time
 
 import nbformat
 from jupyter_client.manager import start_new_kernel
+
+# A kernelspec's {resource_dir} comes from JUPYTER_PATH, and kernels start in another folder.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    os.path.abspath(p) for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 QUIET_SECONDS = 1.0
@@ -60,6 +70,8 @@ def run(path):
     cells = {}
     failed = None
     try:
+        # As a front end saves it, so saving from the UI changes no metadata.
+        nb.metadata["language_info"] = language_info(kc)
         code_cells = [c for c in nb.cells if c.cell_type == "code"]
         for cell in code_cells:
             cell.outputs = []
@@ -82,6 +94,14 @@ def run(path):
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return failed
+
+
+def language_info(kc):
+    msg_id = kc.kernel_info()
+    while True:
+        reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply["content"]["language_info"]
 
 
 def drain(kc, cells, until_idle):
@@ -122,8 +142,17 @@ def main(paths):
     return status
 
 
+def stopped(signum, _frame):
+    # Unwinds through run()'s `finally`, which shuts the kernel down.
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        print(__doc__, file=sys.stderr)
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__.strip())
+        sys.exit(0)
+    if len(sys.argv) < 2 or any(arg.startswith("-") for arg in sys.argv[1:]):
+        print(__doc__.strip(), file=sys.stderr)
         sys.exit(2)
+    signal.signal(signal.SIGTERM, stopped)
     sys.exit(main(sys.argv[1:]))

@@ -8,6 +8,7 @@ import type { ReliabilityBin } from "../eval/calibration.ts";
 import type { Importance } from "../eval/importance.ts";
 import { rocCurve } from "../eval/metrics.ts";
 import type { Figure } from "./display.ts";
+import type { RateGroup } from "./explore.ts";
 
 const axis = (title: string, extra: Record<string, unknown> = {}) => ({
   title: { text: title },
@@ -39,19 +40,41 @@ export function bars(
   };
 }
 
-/** Grouped bars: one trace per series. */
-export function groupedBars(
-  series: readonly { name: string; x: readonly unknown[]; y: readonly unknown[] }[],
+/** Groups smaller than this are drawn pale: their rate is little more than a guess. */
+const SMALL_GROUP = 10;
+
+/**
+ * Survival rate per group as bars with their 95 % interval, each group's passenger count under
+ * its label, so a tall bar of two passengers reads as what it is.
+ */
+export function rateBars(
+  groups: readonly RateGroup[],
   title: string,
-  axes: { x: string; y: string },
+  xTitle: string,
 ): Figure {
+  const small = (g: RateGroup) => g.passengers < SMALL_GROUP;
+  const note = groups.some(small)
+    ? `<br><sup>pale: fewer than ${SMALL_GROUP} passengers</sup>`
+    : "";
   return {
-    data: series.map((s) => ({ type: "bar", name: s.name, x: s.x, y: s.y })),
+    data: [{
+      type: "bar",
+      x: groups.map((g) => `${g.label}<br>n=${g.passengers}`),
+      y: groups.map((g) => g.rate),
+      marker: { color: groups.map((g) => small(g) ? "#aec7e8" : "#1f77b4") },
+      error_y: {
+        type: "data",
+        symmetric: false,
+        array: groups.map((g) => g.high - g.rate),
+        arrayminus: groups.map((g) => g.rate - g.low),
+        color: "#444",
+      },
+      hovertext: groups.map((g) => `${g.survived} of ${g.passengers} survived`),
+    }],
     layout: {
-      title: { text: title },
-      barmode: "group",
-      xaxis: axis(axes.x, { type: "category" }),
-      yaxis: axis(axes.y),
+      title: { text: title + note },
+      xaxis: axis(xTitle, { type: "category" }),
+      yaxis: axis("survival rate (whiskers: 95 % interval)", { range: [0, 1.05] }),
     },
   };
 }

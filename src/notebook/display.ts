@@ -66,9 +66,26 @@ function format(value: unknown): string {
   return value === null || value === undefined ? "null" : String(value);
 }
 
+/**
+ * Records as a DataFrame: a column whose values are all integers is Int64 (counts are counts),
+ * where polars would infer Float64 for any JavaScript number.
+ */
+export function recordsFrame(records: readonly Record<string, unknown>[]): pl.DataFrame {
+  const names = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return pl.DataFrame(names.map((name) => {
+    const values = records.map((r) => r[name] ?? null);
+    const integers = values.some((v) => v !== null) &&
+      values.every((v) => v === null || Number.isInteger(v));
+    return integers ? pl.Series(name, values, pl.Int64) : pl.Series(name, values);
+  }));
+}
+
 /** A DataFrame (or records) with shape, dtypes and the first `rows` rows. */
-export function table(frame: pl.DataFrame | Record<string, unknown>[], rows = 10): Displayable {
-  const df = Array.isArray(frame) ? pl.DataFrame(frame) : frame;
+export function table(
+  frame: pl.DataFrame | readonly Record<string, unknown>[],
+  rows = 10,
+): Displayable {
+  const df = Array.isArray(frame) ? recordsFrame(frame) : frame as pl.DataFrame;
   const head = df.head(rows).toRecords();
   const dtypes = df.dtypes.map((d) => String(d).replace(/^DataType\((.*)\)$/, "$1"));
   const caption = `shape: (${df.height}, ${df.width})` +

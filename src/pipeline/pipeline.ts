@@ -53,12 +53,22 @@ export class Pipeline {
    * `fitTransform` gives them their leave-one-out values).
    */
   fit(data: ModelInputs, y: Uint8Array): this {
+    this.fitTransform(data, y);
+    return this;
+  }
+
+  /**
+   * {@link fit}, returning the training rows' features as the model saw them (which
+   * {@link transform} of the same rows is not, for steps with `fitTransform`).
+   */
+  fitTransform(data: ModelInputs, y: Uint8Array): Matrix {
     const all = this.#derive(data, true);
     const blocks = this.transformers.map((step) =>
       step.fitTransform ? step.fitTransform(all, y) : step.fit(all, y).transform(all)
     );
-    this.model.fit(this.#matrix(blocks), y);
-    return this;
+    const features = this.#matrix(blocks);
+    this.model.fit(features, y);
+    return features;
   }
 
   /** The feature matrix the model sees. */

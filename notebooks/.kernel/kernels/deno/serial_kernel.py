@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""The Deno kernel behind a queue that hands it one execute request at a time.
+
+Deno's kernel (2.9.6) misroutes outputs when several execute requests are queued at once, as a
+front end's "Run All" sends them: an output of a cell that awaits can carry the next request's
+parent header, and the front end shows it under the next cell (README, Notebooks).
+This launcher takes the front end's connection file, starts `deno jupyter --kernel` on ports of
+its own with the same key, and forwards every message unchanged (signatures stay valid), except
+that an execute request waits until the previous one has replied and gone idle.
+
+It also makes a relative TITANIC_DATA_DIR absolute against the project root (the kernel's
+working directory is the notebook's folder) and stops the kernel when it stops itself.
+
+Usage (from kernel.json): serial_kernel.py CONNECTION_FILE
+"""
+import collections
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+
+import zmq
+
+PROJECT_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+DELIMITER = b"<IDS|MSG>"
+CHANNELS = ("shell", "control", "stdin")
+# The inner shell and stdin sockets share one identity: the kernel answers an input request on
+# stdin to the identity that sent the execute request on shell.
+INNER_IDENTITY = b"serial-kernel"
+
+
+def free_port(ip):
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def header_of(frames):
+    """The parsed header of a multipart Jupyter message (identities first), or {}."""
+    try:
+        i = frames.index(DELIMITER)
+        return json.loads(frames[i + 2])
+    except (ValueError, IndexError):
+        return {}
+
+
+def split(frames):
+    """(routing identities, the message from its delimiter on)."""
+    i = frames.index(DELIMITER) if DELIMITER in frames else len(frames)
+    return frames[:i], frames[i:]
+
+
+def parent_of(frames):
+    try:
+        i = frames.index(DELIMITER)
+        return json.loads(frames[i + 3]).get("msg_id")
+    except (ValueError, IndexError):
+        return None
+
+
+def content_of(frames):
+    try:
+        i = frames.index(DELIMITER)
+        return json.loads(frames[i + 5])
+    except (ValueError, IndexError):
+        return {}
+
+
+def die_with_parent(signum=signal.SIGKILL):
+    """Asks Linux to send `signum` to this process when its parent ends."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
+
+
+def kernel_environment():
+    env = dict(os.environ)
+    data_dir = env.get("TITANIC_DATA_DIR")
+    if data_dir and not os.path.isabs(data_dir):
+        env["TITANIC_DATA_DIR"] = os.path.normpath(os.path.join(PROJECT_ROOT, data_dir))
+    return env
+
+
+class ExecuteQueue:
+    """Holds execute requests until the one in flight has its reply and its idle status."""
+
+    def __init__(self, send):
+        self.send = send
+        self.waiting = collections.deque()
+        self.running = None
+        self.replied = self.idle = False
+
+    def request(self, frames):
+        self.waiting.append(frames)
+        self.advance()
+
+    def reply(self, parent):
+        if parent == self.running:
+            self.replied = True
+            self.advance()
+
+    def went_idle(self, parent):
+        if parent == self.running:
+            self.idle = True
+            self.advance()
+
+    def advance(self):
+        if self.running is not None and not (self.replied and self.idle):
+            return
+        self.running = None
+        if self.waiting:
+            frames = self.waiting.popleft()
+            self.running = header_of(frames).get("msg_id")
+            self.replied = self.idle = False
+            self.send(frames)
+
+
+def main(connection_file):
+    # No kernel outlives the process that started it (a runner or Jupyter stopped with SIGKILL):
+    # this launcher gets SIGTERM when its parent ends, and the kernel SIGKILL when this one ends.
+    die_with_parent(signal.SIGTERM)
+    with open(connection_file, encoding="utf-8") as f:
+        outer = json.load(f)
+    ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
+    inner = dict(outer)
+    for name in ("shell", "control", "stdin", "iopub", "hb"):
+        inner[f"{name}_port"] = free_port(ip)
+    folder = tempfile.mkdtemp(prefix="titanic-kernel-")
+    inner_file = os.path.join(folder, "connection.json")
+    with open(inner_file, "w", encoding="utf-8") as f:
+        json.dump(inner, f)
+
+    def address(info, name):
+        return f"{transport}://{info['ip']}:{info[name + '_port']}"
+
+    ctx = zmq.Context()
+    front, back = {}, {}
+    for name in CHANNELS:
+        front[name] = ctx.socket(zmq.ROUTER)
+        front[name].bind(address(outer, name))
+        back[name] = ctx.socket(zmq.DEALER)
+        if name != "control":
+            back[name].setsockopt(zmq.IDENTITY, INNER_IDENTITY)
+        back[name].connect(address(inner, name))
+    iopub_out = ctx.socket(zmq.PUB)
+    iopub_out.bind(address(outer, "iopub"))
+    iopub_in = ctx.socket(zmq.SUB)
+    iopub_in.setsockopt(zmq.SUBSCRIBE, b"")
+    iopub_in.connect(address(inner, "iopub"))
+    heartbeat = ctx.socket(zmq.ROUTER)
+    heartbeat.bind(address(outer, "hb"))
+
+    kernel = subprocess.Popen(
+        ["deno", "jupyter", "--kernel", "--conn", inner_file],
+        env=kernel_environment(),
+        preexec_fn=die_with_parent,  # SIGKILL
+    )
+
+    def stop(signum, _frame):
+        kernel.send_signal(signum)
+
+    # An interrupt reaches the whole process group; the kernel handles it, the launcher not.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
+
+    queue = ExecuteQueue(back["shell"].send_multipart)
+    # Deno's kernel answers with no routing identities: the front end's ones are kept here by
+    # request id and put back on the reply (an input request goes to the sender of its execute).
+    senders = {}
+
+    def forward(sock, frames):
+        if sock is heartbeat:
+            heartbeat.send_multipart(frames)  # a heartbeat is echoed
+        elif sock is iopub_in:
+            iopub_out.send_multipart(frames)
+            kind = header_of(frames).get("msg_type")
+            if kind == "status" and content_of(frames).get("execution_state") == "idle":
+                queue.went_idle(parent_of(frames))
+        elif sock in front.values():
+            name = next(n for n in CHANNELS if sock is front[n])
+            ids, message = split(frames)
+            header = header_of(message)
+            senders[header.get("msg_id")] = ids
+            if name == "shell" and header.get("msg_type") == "execute_request":
+                queue.request(message)
+            else:
+                back[name].send_multipart(message)
+        else:
+            name = next(n for n in CHANNELS if sock is back[n])
+            _, message = split(frames)
+            parent = parent_of(message)
+            kind = header_of(message).get("msg_type", "")
+            ids = senders.pop(parent, None) if kind.endswith("_reply") else senders.get(parent)
+            if ids:
+                front[name].send_multipart(ids + message)
+            if kind == "execute_reply":
+                queue.reply(parent)
+
+    poller = zmq.Poller()
+    for s in [*front.values(), *back.values(), iopub_in, heartbeat]:
+        poller.register(s, zmq.POLLIN)
+    try:
+        while kernel.poll() is None:
+            for sock, _ in poller.poll(200):
+                forward(sock, sock.recv_multipart())
+        # What the kernel sent before it ended (its shutdown reply, its last status).
+        while ready := poller.poll(100):
+            for sock, _ in ready:
+                forward(sock, sock.recv_multipart())
+    finally:
+        if kernel.poll() is None:
+            kernel.kill()
+        kernel.wait()
+        os.remove(inner_file)
+        os.rmdir(folder)
+        ctx.destroy(linger=0)
+    return kernel.returncode
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        sys.exit(0)
+    if len(sys.argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))

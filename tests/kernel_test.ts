@@ -1,0 +1,95 @@
+/**
+ * The project's kernelspec (notebooks/.kernel) with real Jupyter: outputs of cells queued at
+ * once reach their own cell, and no kernel outlives the runner that started it.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withTempDir } from "./helpers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const KERNELSPECS = join(ROOT, "notebooks/.kernel");
+
+Deno.test("kernel: 160 outputs of cells queued as Run All queues them each reach their cell", async () => {
+  const probe = await new Deno.Command("/usr/bin/python3", {
+    args: [join(ROOT, "tools/kernel_probe.py"), "20"],
+    env: { JUPYTER_PATH: KERNELSPECS },
+    stderr: "inherit",
+  }).output();
+  const report = new TextDecoder().decode(probe.stdout);
+  assert.match(report, /^0 of 160 outputs misrouted, 0 lost$/m, report);
+  assert.equal(probe.code, 0);
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z/.test(stat); // a zombie has ended
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, condition: () => boolean, seconds = 30): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+  Deno.test(`runner: stopped with ${signal}, it leaves no kernel running`, async () => {
+    await withTempDir(async (dir) => {
+      const pids = join(dir, "pids");
+      const path = join(dir, "long.ipynb");
+      const cell = (source: string, i: number) => ({
+        cell_type: "code",
+        id: `c${i}`,
+        execution_count: null,
+        metadata: {},
+        outputs: [],
+        source,
+      });
+      await Deno.writeTextFile(
+        path,
+        JSON.stringify({
+          cells: [
+            `Deno.writeTextFileSync(${JSON.stringify(pids)}, \`\${Deno.pid} \${Deno.ppid}\`)`,
+            "await new Promise((r) => setTimeout(r, 600_000))",
+          ].map(cell),
+          metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+          nbformat: 4,
+          nbformat_minor: 5,
+        }),
+      );
+      const runner = new Deno.Command("/usr/bin/python3", {
+        args: [join(ROOT, "tools/run_notebooks.py"), path],
+        env: { JUPYTER_PATH: KERNELSPECS },
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      let kernel: number[] = [];
+      try {
+        await waitFor("the kernel to run the first cell", () => {
+          try {
+            kernel = Deno.readTextFileSync(pids).split(" ").map(Number);
+            return kernel.length === 2;
+          } catch {
+            return false;
+          }
+        }, 60);
+        assert.ok(kernel.every(alive), "the kernel and its launcher run");
+        runner.kill(signal);
+        await runner.status;
+        await waitFor("the kernel and its launcher to end", () => !kernel.some(alive));
+      } finally {
+        for (const pid of kernel.filter(alive)) Deno.kill(pid, "SIGKILL");
+        try {
+          runner.kill("SIGKILL");
+        } catch { /* ended */ }
+        await runner.status;
+      }
+    });
+  });
+}
