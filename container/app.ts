@@ -7,6 +7,7 @@
 
 import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
+import { explainedBody, explainRequested } from "./explain.ts";
 import type { Metrics } from "./metrics.ts";
 import { formatBody, parseBody, RequestError, requestType, responseType } from "./payload.ts";
 
@@ -111,6 +112,8 @@ function decodeUtf8(bytes: Uint8Array): string {
 async function invocations(req: Request, model: OnnxModel, options: AppOptions) {
   const accept = responseType(req.headers.get("accept"));
   const type = requestType(req.headers.get("content-type"));
+  const custom = req.headers.get(CUSTOM_ATTRIBUTES);
+  const explain = explainRequested(custom);
   const text = await withTimeout(
     readBody(req, options.maxPayloadBytes),
     options.bodyTimeoutMs,
@@ -126,14 +129,22 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
   if (columns.length === 0) {
     throw new RequestError(400, "empty_payload", "the body holds no passenger records");
   }
-  const out = await model.predict(encodeInputs(columns, model.inputNames));
+  const inputs = encodeInputs(columns, model.inputNames);
+  let body: string;
+  let labels: Uint8Array;
+  if (explain) {
+    ({ body, labels } = await explainedBody(model, columns, inputs, accept));
+  } else {
+    const out = await model.predict(inputs);
+    body = formatBody(columns, out, accept);
+    labels = out.labels;
+  }
   const headers: Record<string, string> = { "content-type": accept };
-  const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
   return {
-    response: new Response(formatBody(columns, out, accept), { headers }),
+    response: new Response(body, { headers }),
     records: columns.length,
-    survived: out.labels.reduce((a, b) => a + b, 0),
+    survived: labels.reduce((a, b) => a + b, 0),
   };
 }
 

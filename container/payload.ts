@@ -255,19 +255,30 @@ export function parseBody(text: string, type: MediaType): RawColumns {
 
 /**
  * One prediction as a JSON object: `{"PassengerId":892,"Survived":0,"probability":0.071434}`,
- * PassengerId only when the record had one. Written as text: JSON.stringify of an object per
- * record cost a tenth of a 1000-record request.
+ * PassengerId only when the record had one; `extra` holds further fields (`,"name":value`).
+ * Written as text: JSON.stringify of an object per record cost a tenth of a 1000-record request.
  */
-function predictionJson(id: number, label: number, probability: number): string {
+function predictionJson(id: number, label: number, probability: number, extra: string): string {
   return (Number.isNaN(id) ? "{" : `{"PassengerId":${id},`) +
-    `"Survived":${label},"probability":${probability}}`;
+    `"Survived":${label},"probability":${probability}${extra}}`;
+}
+
+/** More per-record output: JSON fields (`,"name":value`) and CSV columns (`,value`). */
+export interface RecordExtras {
+  json(record: number): string;
+  csv(record: number): string;
 }
 
 /**
  * Formats the predictions for `columns` (in request order, PassengerId echoed when given) as a
  * response body of media type `type`; probabilities are rounded to 6 decimals.
  */
-export function formatBody(columns: RawColumns, out: Predictions, type: MediaType): string {
+export function formatBody(
+  columns: RawColumns,
+  out: Predictions,
+  type: MediaType,
+  extras?: RecordExtras,
+): string {
   const ids = columns.numbers.PassengerId;
   const n = out.labels.length;
   let body = type === "application/json" ? `{"predictions":[` : "";
@@ -276,11 +287,13 @@ export function formatBody(columns: RawColumns, out: Predictions, type: MediaTyp
     const probability = Math.round(out.probabilities[i] * 1e6) / 1e6;
     if (type === "text/csv") {
       // One line per input record, no header (Batch Transform joins lines by position).
-      body += `${Number.isNaN(ids[i]) ? "" : ids[i]},${label},${probability}\n`;
+      body += `${Number.isNaN(ids[i]) ? "" : ids[i]},${label},${probability}${
+        extras?.csv(i) ?? ""
+      }\n`;
     } else if (type === "application/jsonlines") {
-      body += predictionJson(ids[i], label, probability) + "\n";
+      body += predictionJson(ids[i], label, probability, extras?.json(i) ?? "") + "\n";
     } else {
-      body += (i ? "," : "") + predictionJson(ids[i], label, probability);
+      body += (i ? "," : "") + predictionJson(ids[i], label, probability, extras?.json(i) ?? "");
     }
   }
   return type === "application/json" ? body + "]}" : body;

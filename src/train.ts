@@ -230,6 +230,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     outputs: [
       { name: "label", type: "int64", shape: ["N"] },
       { name: "probabilities", type: "float32", shape: ["N", 2] },
+      // The features the trees see, for explanations (src/inference/explainer.ts).
+      { name: "features", type: "float32", shape: ["N", pipeline.featureNames.length] },
     ],
     versions: await libraryVersions(),
     // Training inputs and held-out P(survived) summarized, for `deno task drift` (src/monitor/).

@@ -2,25 +2,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHARED_DATA, withTempDir } from "./helpers.ts";
-
-const ROOT = new URL("../", import.meta.url).pathname;
-
-async function task(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", ...args],
-    cwd: ROOT,
-    env: { TITANIC_DATA_DIR: SHARED_DATA, NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
+import { denoTask as task, SHARED_DATA, withTempDir } from "./helpers.ts";
 
 /** Each task's options: what its --help must list, no more and no less. */
 const AWS_OPTIONS = ["--region", "--dry-run"];
 const TASK_OPTIONS: Record<string, string[]> = {
   train: ["--preset", "--seed", "--folds", "--repeats", "--output"],
-  predict: ["--input", "--output", "--proba", "--model"],
+  predict: ["--input", "--output", "--proba", "--explain", "--model"],
   evaluate: ["--preset", "--folds", "--repeats", "--seed", "--details", "--output"],
   search: ["--features", "--folds", "--repeats", "--seed", "--top"],
   data: [],
@@ -75,6 +63,7 @@ const TASK_OPTIONS: Record<string, string[]> = {
     "--content-type",
     "--accept",
     "--custom-attributes",
+    "--explain",
     ...AWS_OPTIONS,
   ],
   teardown: ["--endpoint", "--yes", "--plan", ...AWS_OPTIONS],

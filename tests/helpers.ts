@@ -29,3 +29,14 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** `deno task -q ARGS` from the project root, as a user runs it, with the shared data. */
+export async function denoTask(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", ...args],
+    cwd: new URL("../", import.meta.url).pathname,
+    env: { TITANIC_DATA_DIR: SHARED_DATA, NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { createMetrics, ERROR_KINDS, metricsConfigFromEnv } from "../container/metrics.ts";
+import { train } from "../src/train.ts";
 import { invoke, startServer } from "./server_helpers.ts";
 
 type Emf = Record<string, unknown> & {
@@ -68,7 +69,16 @@ const passenger = (i: number) => ({
 });
 
 Deno.test("metrics: one EMF line per /invocations answer matches what was sent; /metrics adds up every unit", async () => {
-  const server = await startServer([], {
+  // A freshly trained model: the committed one may predate TreeSHAP covers (explain=true).
+  const dir = await Deno.makeTempDir({ prefix: "titanic-metrics-" });
+  const { onnxPath } = await train({
+    preset: "forest",
+    seed: 42,
+    folds: 5,
+    repeats: 1,
+    output: `${dir}/titanic.onnx`,
+  });
+  const server = await startServer(["--model", onnxPath], {
     SAGEMAKER_MODEL_SERVER_WORKERS: "2",
     ENDPOINT_NAME: "titanic",
     VARIANT_NAME: "primary",
@@ -95,6 +105,18 @@ Deno.test("metrics: one EMF line per /invocations answer matches what was sent; 
       survived: csv.text.trim().split("\n").filter((l) => l.split(",")[1] === "1").length,
       status: 200,
     });
+    // An explained answer (TreeSHAP, container/explain.ts) is counted the same way.
+    const explained = await invoke(
+      server,
+      JSON.stringify([passenger(1), passenger(2)]),
+      undefined,
+      {
+        "x-amzn-sagemaker-custom-attributes": "explain=true",
+      },
+    );
+    assert.equal(explained.status, 200, explained.text);
+    const ex = JSON.parse(explained.text).predictions as { Survived: number }[];
+    sent.push({ records: 2, survived: ex.filter((p) => p.Survived).length, status: 200 });
     for (
       const [body, type, error, status] of [
         ['[{"Pclass": 4, "Sex": "male"}]', "application/json", "invalid_field", 400],
@@ -123,7 +145,7 @@ Deno.test("metrics: one EMF line per /invocations answer matches what was sent; 
     for (const p of scrapes) {
       assert.equal(p.get(`titanic_records_total{${labels}}`), totalRecords);
       assert.equal(p.get(`titanic_predicted_survivors_total{${labels}}`), totalSurvived);
-      assert.equal(p.get(`titanic_invocations_total{${labels},status="2xx"}`), 5);
+      assert.equal(p.get(`titanic_invocations_total{${labels},status="2xx"}`), 6);
       assert.equal(p.get(`titanic_invocations_total{${labels},status="4xx"}`), 3);
       assert.equal(p.get(`titanic_invocations_total{${labels},status="5xx"}`), 0);
       for (const kind of ["invalid_field", "malformed_json", "unsupported_media_type"]) {
@@ -138,6 +160,7 @@ Deno.test("metrics: one EMF line per /invocations answer matches what was sent; 
     }
   } finally {
     await server.stop();
+    await Deno.remove(dir, { recursive: true });
   }
   const emf = server.logs.filter((l) => "_aws" in l).map(checkEmf);
   assert.equal(

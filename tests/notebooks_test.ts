@@ -112,6 +112,7 @@ Deno.test("notebooks: every committed notebook was executed, with outputs and no
     "02-feature-engineering.ipynb",
     "03-predictive-modeling.ipynb",
     "04-serving.ipynb",
+    "05-explanations.ipynb",
   ]);
   for (const name of names) {
     const nb = JSON.parse(await Deno.readTextFile(join(ROOT, "notebooks", name)));

@@ -267,7 +267,7 @@ Deno.test("onnxruntime's Sigmoid keeps within SIGMOID_BOUND of the correctly rou
   assert.ok(worst > 0, "onnxruntime's Sigmoid is not correctly rounded: the bound is needed");
 });
 
-Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label and probabilities", async () => {
+Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label, probabilities, features", async () => {
   const { train } = await dataset();
   const pipeline = PRESETS.group.build(42);
   pipeline.fit(encodeInputs(train.columns, pipeline.inputs()), train.labels!);
@@ -276,7 +276,7 @@ Deno.test("onnx graph: inputs one per column, shape [N,1]; outputs label and pro
   // Raw passenger fields only: the title and the deck are derived inside the graph.
   assert.deepEqual(pipeline.inputs().filter((n) => !FIELD_BY_NAME.has(n)), []);
   assert.ok(pipeline.inputs().includes("Name"));
-  assert.deepEqual([...session.outputNames].sort(), ["label", "probabilities"]);
+  assert.deepEqual([...session.outputNames].sort(), ["features", "label", "probabilities"]);
   const none = await runSession(session, encodeInputs(columnsFromRecords([]), pipeline.inputs()));
   assert.equal(none.labels.length, 0);
   const partial = encodeInputs(

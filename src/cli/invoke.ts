@@ -28,6 +28,7 @@ Options:
   --content-type T      default from the file name: .json, .csv (text/csv), .jsonl
   --accept A            response type (default: application/json)
   --custom-attributes S X-Amzn-SageMaker-Custom-Attributes
+  --explain             ask for TreeSHAP explanations (adds explain=true to the attributes)
   --region R            AWS region (with --endpoint)
   --dry-run             print the request (endpoint or URL, headers, body size and start), send nothing
 ${AWS_USAGE.split("\n").slice(3).join("\n")}
@@ -42,6 +43,7 @@ await runAwsMain(async () => {
     "content-type": { type: "string" },
     accept: { type: "string" },
     "custom-attributes": { type: "string" },
+    explain: { type: "boolean" },
     region: { type: "string" },
     "dry-run": { type: "boolean" },
   }, USAGE);
@@ -61,7 +63,8 @@ await runAwsMain(async () => {
     body,
     contentType: stringOption(values["content-type"]) ?? contentTypeOf(file),
     accept: stringOption(values.accept) ?? "application/json",
-    customAttributes: stringOption(values["custom-attributes"]),
+    customAttributes: [stringOption(values["custom-attributes"]), values.explain && "explain=true"]
+      .filter(Boolean).join(";") || undefined,
   };
   assertNoProblems([
     ...(endpoint ? checkName("--endpoint", endpoint) : []),

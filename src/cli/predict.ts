@@ -4,9 +4,9 @@
  */
 
 import { join } from "node:path";
-import { encodeInputs } from "../codec/inputs.ts";
+import { encodeInputs, type ModelInputs } from "../codec/inputs.ts";
 import { loadTitanicCsv } from "../data/load.ts";
-import { OnnxModel } from "../inference/model.ts";
+import { OnnxModel, type Predictions } from "../inference/model.ts";
 import { PROJECT_ROOT, writeFileAtomic } from "../util/fs.ts";
 import { fail, parseCli, runMain, stringOption } from "./args.ts";
 
@@ -20,6 +20,9 @@ Options:
   --input FILE    CSV with a header row and at least Pclass and Sex (required)
   --output FILE   where to write the result (default: standard output)
   --proba         add a Probability column (P(survived))
+  --explain       add Probability, then the TreeSHAP explanation: space (probability or
+                  log-odds), base_value and one column per raw input (base_value + those
+                  columns = the probability, or its log-odds for boosting)
   --model FILE    ONNX model; its card is the .json beside it (default: models/titanic.onnx)
   -h, --help      show this help
 
@@ -32,29 +35,66 @@ await runMain(async () => {
     input: { type: "string" },
     output: { type: "string" },
     proba: { type: "boolean" },
+    explain: { type: "boolean" },
     model: { type: "string" },
   }, USAGE);
   const input = stringOption(values.input) ?? fail(`--input is required\n\n${USAGE.trim()}`);
   const modelPath = stringOption(values.model) ?? join(PROJECT_ROOT, "models", "titanic.onnx");
   const model = await OnnxModel.load(modelPath);
   const data = loadTitanicCsv(input, { allColumns: false });
-  const { labels, probabilities } = await model.predict(
-    encodeInputs(data.columns, model.inputNames),
-  );
+  const inputs = encodeInputs(data.columns, model.inputNames);
   const ids = data.columns.numbers.PassengerId;
-  const lines = [values.proba ? "PassengerId,Survived,Probability" : "PassengerId,Survived"];
-  for (let i = 0; i < labels.length; i++) {
-    const id = Number.isNaN(ids[i]) ? i + 1 : ids[i];
-    lines.push(
-      values.proba ? `${id},${labels[i]},${probabilities[i].toFixed(6)}` : `${id},${labels[i]}`,
-    );
-  }
+  const idOf = (i: number) => (Number.isNaN(ids[i]) ? i + 1 : ids[i]);
+  const lines = values.explain
+    ? await explainedLines(model, inputs, idOf)
+    : plainLines(await model.predict(inputs), idOf, Boolean(values.proba));
   const text = lines.join("\n") + "\n";
   const output = stringOption(values.output);
   if (output) {
     await writeFileAtomic(output, text);
-    console.error(`wrote ${labels.length} predictions to ${output}`);
+    console.error(`wrote ${lines.length - 1} predictions to ${output}`);
   } else {
     await Deno.stdout.write(new TextEncoder().encode(text));
   }
 });
+
+function plainLines(out: Predictions, idOf: (i: number) => number, proba: boolean): string[] {
+  const lines = [proba ? "PassengerId,Survived,Probability" : "PassengerId,Survived"];
+  out.labels.forEach((label, i) => {
+    const p = out.probabilities[i].toFixed(6);
+    lines.push(proba ? `${idOf(i)},${label},${p}` : `${idOf(i)},${label}`);
+  });
+  return lines;
+}
+
+/** Predictions with their explanation columns, from the model file's trees and covers. */
+async function explainedLines(
+  model: OnnxModel,
+  inputs: ModelInputs,
+  idOf: (i: number) => number,
+): Promise<string[]> {
+  if (!model.explainer) {
+    fail("this model file carries no TreeSHAP covers (it predates explanations): retrain it");
+  }
+  const out = await model.predictWithFeatures(inputs);
+  const e = model.explainer.explain(out.features, out.labels.length);
+  const g = e.groups.length;
+  const lines = [
+    ["PassengerId", "Survived", "Probability", "space", "base_value", ...e.groups].join(","),
+  ];
+  out.labels.forEach((label, i) => {
+    const contributions = Array.from(e.values.subarray(i * g, (i + 1) * g), (v) => v.toFixed(6));
+    lines.push(
+      [
+        idOf(i),
+        label,
+        out.probabilities[i].toFixed(6),
+        e.space,
+        e.base.toFixed(6),
+        ...contributions,
+      ]
+        .join(","),
+    );
+  });
+  return lines;
+}

@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import type { ModelInputs } from "../codec/inputs.ts";
 import { sha256Hex } from "../util/fs.ts";
 import { cardPathFor, type ModelCard, readCard } from "./card.ts";
+import { type Explainer, explainerFromOnnx, FEATURES_OUTPUT } from "./explainer.ts";
 
 /** Predictions for a batch. */
 export interface Predictions {
@@ -28,7 +29,26 @@ export class OnnxModel {
     readonly session: ort.InferenceSession,
     readonly card: ModelCard,
     readonly sha256: string,
-  ) {}
+    bytes: Uint8Array,
+  ) {
+    this.#bytes = this.session.outputNames.includes(FEATURES_OUTPUT) ? bytes : undefined;
+  }
+
+  /** The verified model bytes, kept until the explainer is built (only models that can explain). */
+  #bytes?: Uint8Array;
+  #explainer?: Explainer;
+
+  /**
+   * TreeSHAP from the model file's trees and covers, built on first use (a server that never
+   * explains pays nothing); undefined for model files made before explanations.
+   */
+  get explainer(): Explainer | undefined {
+    if (this.#bytes) {
+      this.#explainer = explainerFromOnnx(this.#bytes);
+      this.#bytes = undefined;
+    }
+    return this.#explainer;
+  }
 
   /**
    * Loads `onnxPath` and its card (default: same name with .json), refusing a model whose
@@ -53,7 +73,7 @@ export class OnnxModel {
           `the file is corrupt or belongs to another card`,
       );
     }
-    return new OnnxModel(await createSession(bytes, options), card, sha256);
+    return new OnnxModel(await createSession(bytes, options), card, sha256, bytes);
   }
 
   /** Names of the graph inputs, in graph order. */
@@ -64,6 +84,13 @@ export class OnnxModel {
   /** Scores a batch of encoded inputs. */
   async predict(inputs: ModelInputs): Promise<Predictions> {
     return await runSession(this.session, inputs);
+  }
+
+  /** Scores a batch and returns the features [rows, k] the trees saw, row-major. */
+  async predictWithFeatures(
+    inputs: ModelInputs,
+  ): Promise<Predictions & { features: Float32Array }> {
+    return await runSession(this.session, inputs, true);
   }
 }
 
@@ -81,11 +108,27 @@ export async function createSession(
   });
 }
 
-/** Runs a session on encoded inputs (each a flat column fed as [N,1]). */
+const PREDICTIONS = ["label", "probabilities"];
+const WITH_FEATURES = [...PREDICTIONS, FEATURES_OUTPUT];
+
+/**
+ * Runs a session on encoded inputs (each a flat column fed as [N,1]); with `features`, also
+ * returns the graph's feature output.
+ */
 export async function runSession(
   session: ort.InferenceSession,
   inputs: ModelInputs,
-): Promise<Predictions> {
+): Promise<Predictions>;
+export async function runSession(
+  session: ort.InferenceSession,
+  inputs: ModelInputs,
+  features: true,
+): Promise<Predictions & { features: Float32Array }>;
+export async function runSession(
+  session: ort.InferenceSession,
+  inputs: ModelInputs,
+  features = false,
+): Promise<Predictions & { features?: Float32Array }> {
   const feeds: Record<string, ort.Tensor> = {};
   let rows = 0;
   for (const name of session.inputNames) {
@@ -96,8 +139,11 @@ export async function runSession(
       ? new ort.Tensor("float32", column, [column.length, 1])
       : new ort.Tensor("string", column, [column.length, 1]);
   }
-  if (rows === 0) return { labels: new Uint8Array(0), probabilities: new Float32Array(0) };
-  const out = await session.run(feeds);
+  if (rows === 0) {
+    const none = { labels: new Uint8Array(0), probabilities: new Float32Array(0) };
+    return features ? { ...none, features: new Float32Array(0) } : none;
+  }
+  const out = await session.run(feeds, features ? WITH_FEATURES : PREDICTIONS);
   const label = out.label.data as BigInt64Array;
   const proba = out.probabilities.data as Float32Array;
   const labels = new Uint8Array(label.length);
@@ -106,5 +152,7 @@ export async function runSession(
     labels[i] = label[i] === 0n ? 0 : 1; // a plain loop: Uint8Array.from with a map was 30x slower
     probabilities[i] = proba[2 * i + 1];
   }
-  return { labels, probabilities };
+  return features
+    ? { labels, probabilities, features: out[FEATURES_OUTPUT].data as Float32Array }
+    : { labels, probabilities };
 }

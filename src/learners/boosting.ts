@@ -18,6 +18,7 @@ import {
   sumLeafWeights,
   treeEnsembleSum,
 } from "../onnx/tree_ensemble.ts";
+import type { ShapEnsemble } from "../inference/treeshap.ts";
 import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
 import { binMatrix, type BinnedMatrix, type Matrix, partition, splitThreshold } from "./matrix.ts";
 import { Random } from "./random.ts";
@@ -63,6 +64,11 @@ interface BoostedTree extends ExportTree {
   readonly gain: Float64Array;
   /** Unquantised leaf values (used while boosting). */
   readonly rawValue: Float64Array;
+  /**
+   * Training rows (of the tree's subsample) that reached each node: TreeSHAP's cover. XGBoost's
+   * cover is the hessian sum instead; the count keeps every row's weight equal, as in the forest.
+   */
+  readonly cover: Float64Array;
 }
 
 const sigmoid = (m: number) => 1 / (1 + Math.exp(-m));
@@ -80,7 +86,7 @@ function growRegressionTree(
   const hn = new Int32Array(data.maxBins);
   const lambda = p.l2Regularization;
   const feature: number[] = [], threshold: number[] = [], left: number[] = [];
-  const right: number[] = [], value: number[] = [], gain: number[] = [];
+  const right: number[] = [], value: number[] = [], gain: number[] = [], cover: number[] = [];
   const samples = rows.slice();
   const score = (g: number, h: number) => (g * g) / (h + lambda);
 
@@ -97,6 +103,7 @@ function growRegressionTree(
     right.push(-1);
     value.push(-G / (H + lambda) * p.learningRate);
     gain.push(0);
+    cover.push(end - start);
     if (depth >= p.maxDepth || end - start < 2 || H < 2 * p.minChildWeight) return id;
     const parent = score(G, H);
     let best = { gain: p.minSplitGain, feature: -1, bin: -1, next: -1 };
@@ -145,6 +152,7 @@ function growRegressionTree(
     leafWeight: rawValue.slice(),
     rawValue,
     gain: Float64Array.from(gain),
+    cover: Float64Array.from(cover),
   };
 }
 
@@ -289,6 +297,18 @@ export class GradientBoostingClassifier implements Classifier {
     const sum = treeEnsembleSum(g, this.trees, features);
     const margin = g.op("Add", [sum, g.floats("base_score", [this.baseScore], [1, 1])]);
     binaryOutputs(g, g.op("Sigmoid", [margin]), margin);
+  }
+
+  /** The model for TreeSHAP: exported leaf values, row counts as covers, the margin's base. */
+  shapEnsemble(): ShapEnsemble {
+    this.#requireFitted();
+    return {
+      trees: this.trees.map((t) => ({ ...t, value: t.leafWeight })),
+      nFeatures: this.nFeatures,
+      scale: 1,
+      offset: this.baseScore,
+      space: "log-odds",
+    };
   }
 
   /** Total split gain per feature, normalised (XGBoost's "total_gain"). */

@@ -6,6 +6,7 @@
  */
 
 import type { GraphBuilder } from "../onnx/builder.ts";
+import type { ShapEnsemble } from "../inference/treeshap.ts";
 import type { Matrix } from "./matrix.ts";
 
 export interface Classifier {
@@ -23,6 +24,8 @@ export interface Classifier {
   toOnnx(g: GraphBuilder, features: string): void;
   /** Normalised importance per feature. */
   featureImportances(): Float64Array;
+  /** The fitted trees with their covers, as TreeSHAP explains them (tree ensembles only). */
+  shapEnsemble?(): ShapEnsemble;
 }
 
 /** Rounds `values` onto the grid 2^-bits (in place) and returns them. */

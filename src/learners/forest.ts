@@ -12,6 +12,7 @@
 
 import type { GraphBuilder } from "../onnx/builder.ts";
 import { binaryOutputs, sumLeafWeights, treeEnsembleSum } from "../onnx/tree_ensemble.ts";
+import type { ShapEnsemble } from "../inference/treeshap.ts";
 import { type Classifier, exactSumBits, quantize } from "./classifier.ts";
 import { binMatrix, type Matrix } from "./matrix.ts";
 import { Random } from "./random.ts";
@@ -129,6 +130,22 @@ export class RandomForestClassifier implements Classifier {
   /** Adds the forest and the graph outputs. */
   toOnnx(g: GraphBuilder, features: string): void {
     binaryOutputs(g, forestToOnnx(g, this, features));
+  }
+
+  /**
+   * The forest for TreeSHAP: the exported leaf values, each node's cover being the weighted
+   * number of training samples that reached it (bootstrap counts times class weights, what
+   * scikit-learn calls `weighted_n_node_samples` and shap uses), and the mean over trees.
+   */
+  shapEnsemble(): ShapEnsemble {
+    this.#requireFitted();
+    return {
+      trees: this.trees.map((t) => ({ ...t, value: t.leafWeight, cover: t.weight })),
+      nFeatures: this.nFeatures,
+      scale: 1 / this.trees.length,
+      offset: 0,
+      space: "probability",
+    };
   }
 
   /** Normalised mean impurity decrease per feature (scikit-learn's `feature_importances_`). */

@@ -215,6 +215,11 @@ export class GroupSurvival implements Transformer {
     return g.op("Concat", [rate, counts], { attributes: { axis: { int: 1 } } });
   }
 
+  /** At inference both features read the group key only (Sex and Title count at fit time). */
+  featureInputs(): (readonly string[])[] {
+    return this.names.map(() => KEY_PARTS[this.kind]);
+  }
+
   describe(): Record<string, unknown> {
     const f = requireFitted(this.#fitted, "GroupSurvival");
     return {

@@ -69,6 +69,11 @@ export class NumericImputer implements Transformer {
     });
   }
 
+  /** Each column is imputed from itself only. */
+  featureInputs(): string[][] {
+    return this.inputs.map((name) => [name]);
+  }
+
   describe(): Record<string, unknown> {
     return {
       step: "NumericImputer",

@@ -10,7 +10,9 @@ import { inputSpec, type ModelInputs } from "../codec/inputs.ts";
 import { GraphBuilder } from "../onnx/builder.ts";
 import type { Classifier } from "../learners/classifier.ts";
 import { type Matrix, matrix } from "../learners/matrix.ts";
+import { explanationProperty, FEATURES_OUTPUT } from "../inference/explainer.ts";
 import type { Derivation } from "./derive.ts";
+import { featureSources } from "./provenance.ts";
 import type { FeatureBlock, Transformer } from "./transformer.ts";
 
 /** A pipeline step: a feature transformer, or a derivation of a string column. */
@@ -24,6 +26,8 @@ export const PRODUCER = { name: "titanic-deno", version: "0.1.0" };
 /** Derivations, feature steps and a classifier. */
 export class Pipeline {
   featureNames: string[] = [];
+  /** The feature names each transformer makes (known once fitted). */
+  featureBlocks: string[][] = [];
   readonly derivations: readonly Derivation[];
   readonly transformers: readonly Transformer[];
 
@@ -81,6 +85,7 @@ export class Pipeline {
   }
 
   #matrix(blocks: readonly FeatureBlock[]): Matrix {
+    this.featureBlocks = blocks.map((b) => b.names);
     this.featureNames = blocks.flatMap((b) => b.names);
     return matrix(blocks.flatMap((b) => b.columns), this.featureNames);
   }
@@ -110,15 +115,30 @@ export class Pipeline {
     }
     for (const d of this.derivations) tensors[d.output] = d.toOnnx(g, tensors);
     const blocks = this.transformers.map((s) => s.toOnnx(g, tensors));
-    const features = blocks.length === 1
-      ? blocks[0]
-      : g.op("Concat", blocks, { attributes: { axis: { int: 1 } } });
+    // The features are a graph output too, so that a server can explain what the trees saw.
+    const features = g.op(blocks.length === 1 ? "Identity" : "Concat", blocks, {
+      attributes: blocks.length === 1 ? {} : { axis: { int: 1 } },
+      outputNames: [FEATURES_OUTPUT],
+    });
+    g.output(features, "float32", ["N", this.featureNames.length]);
     this.model.toOnnx(g, features);
     return g.encode({
       producerName: PRODUCER.name,
       producerVersion: PRODUCER.version,
       docString,
+      properties: this.#explanationProperty(),
     });
+  }
+
+  /** Raw inputs of each feature, from the steps' inputs and outputs. */
+  featureSources(): string[][] {
+    return featureSources(this.derivations, this.transformers, this.featureBlocks);
+  }
+
+  /** Covers, output space and feature sources for TreeSHAP, when the model is a tree ensemble. */
+  #explanationProperty(): Record<string, string> {
+    const ensemble = this.model.shapEnsemble?.();
+    return ensemble ? explanationProperty(ensemble, this.featureNames, this.featureSources()) : {};
   }
 
   /** Steps and model parameters, for the model card. */

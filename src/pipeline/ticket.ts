@@ -85,6 +85,11 @@ export class TicketGroupFeatures implements Transformer {
     return g.op("Concat", [size, perPerson], { attributes: { axis: { int: 1 } } });
   }
 
+  /** The group size is the ticket's; the fare per person needs the fare too. */
+  featureInputs(): string[][] {
+    return [["Ticket"], ["Ticket", "Fare"]];
+  }
+
   describe(): Record<string, unknown> {
     const f = requireFitted(this.#fitted, "TicketGroupFeatures");
     return {

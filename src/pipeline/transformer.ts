@@ -33,6 +33,11 @@ export interface Transformer {
   toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string;
   /** Parameters and fitted state, for the model card. */
   describe(): Record<string, unknown>;
+  /**
+   * Which of `inputs` each output feature reads, when finer than "all of them" (e.g. an imputer
+   * of several columns): for explanations per raw input.
+   */
+  featureInputs?(): readonly (readonly string[])[];
 }
 
 /** The float32 column of input `name`, or an error naming it. */
