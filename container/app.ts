@@ -10,6 +10,7 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import type { Admission, Ticket } from "./admission.ts";
 import { explainedBody, explainRequested } from "./explain.ts";
 import { type Answer, answerBody, parseRequest } from "./offload.ts";
+import type { Metrics } from "./metrics.ts";
 import { type MediaType, RequestError, requestType, responseType } from "./payload.ts";
 
 /** Server settings, from the environment SageMaker sets. */
@@ -24,6 +25,8 @@ export interface AppOptions {
   answerLarge?: Answer;
   /** One JSON object per request. */
   log: (entry: Record<string, unknown>) => void;
+  /** EMF lines and GET /metrics (container/metrics.ts). */
+  metrics?: Metrics;
 }
 
 /** The model slot: empty until loading and warm-up succeed (then /ping says 200). */
@@ -174,24 +177,27 @@ async function predictBody(
   const explain = explainRequested(custom);
   // A large body is answered on the unit's offload Worker: this loop keeps answering meanwhile.
   // Explanations (X-Amzn-SageMaker-Custom-Attributes: explain) are computed here.
-  let body: string | Uint8Array, records: number;
+  let body: string | Uint8Array, records: number, survived: number;
   if (explain) {
     const columns = parseRequest(bytes, type);
     const inputs = encodeInputs(columns, model.inputNames);
-    body = await explainedBody(model, columns, inputs, accept);
+    let labels: Uint8Array;
+    ({ body, labels } = await explainedBody(model, columns, inputs, accept));
     records = columns.length;
+    survived = labels.reduce((a, b) => a + b, 0);
   } else if (bytes.length > OFFLOAD_BYTES && options.answerLarge) {
-    ({ body, records } = await options.answerLarge(bytes, type, accept));
-  } else ({ text: body, records } = await answerBody(model, bytes, type, accept));
+    ({ body, records, survived } = await options.answerLarge(bytes, type, accept));
+  } else ({ text: body, records, survived } = await answerBody(model, bytes, type, accept));
   const headers: Record<string, string> = { "content-type": accept };
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
-  return { response: new Response(body as BodyInit, { headers }), records };
+  return { response: new Response(body as BodyInit, { headers }), records, survived };
 }
 
 const ROUTES: Record<string, string> = {
   "/ping": "GET",
   "/invocations": "POST",
   "/execution-parameters": "GET",
+  "/metrics": "GET",
 };
 
 /** The request handler, and a way to drain it before the server shuts down. */
@@ -234,6 +240,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
     const started = performance.now();
     const path = new URL(req.url).pathname;
     let records = 0;
+    let survived = 0;
     let response: Response;
     let errorCode: string | undefined;
     try {
@@ -248,6 +255,12 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
           ? new Response(null, { status: 200 })
           : json(503, { error: "not_ready", message: "the model is loading" });
       }
+      if (path === "/metrics") {
+        // Scrapes, like health checks: not logged, not counted.
+        return new Response(options.metrics?.prometheus() ?? "", {
+          headers: { "content-type": "text/plain; version=0.0.4" },
+        });
+      }
       if (path === "/execution-parameters") {
         response = json(200, {
           MaxConcurrentTransforms: options.maxConcurrentTransforms,
@@ -256,7 +269,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
         });
       } else {
         if (!slot.model) throw new RequestError(503, "not_ready", "the model is loading");
-        ({ response, records } = await invocations(req, slot.model, options));
+        ({ response, records, survived } = await invocations(req, slot.model, options));
       }
     } catch (err) {
       if (err instanceof RequestError) {
@@ -281,13 +294,23 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
       }
     }
     answered++;
+    const latencyMs = performance.now() - started;
+    if (path === "/invocations") {
+      options.metrics?.observe({
+        status: response.status,
+        latencyMs,
+        records,
+        survived,
+        error: errorCode,
+      });
+    }
     options.log({
       level: response.status >= 500 ? "error" : "info",
       method: req.method,
       path,
       status: response.status,
       records,
-      latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      latency_ms: Math.round(latencyMs * 1000) / 1000,
       ...(errorCode ? { error: errorCode } : {}),
     });
     return response;

@@ -74,7 +74,7 @@ export async function explainedBody(
   columns: RawColumns,
   inputs: ModelInputs,
   type: MediaType,
-): Promise<string> {
+): Promise<{ body: string; labels: Uint8Array }> {
   const explainer = model.explainer;
   if (!explainer) {
     throw new RequestError(
@@ -86,5 +86,9 @@ export async function explainedBody(
   }
   const out = await model.predictWithFeatures(inputs);
   const explanation = explainer.explain(out.features, out.labels.length);
-  return formatBody(columns, out, type, explanationExtras(explanation));
+  // The labels too: the server's metrics count the survivors (container/metrics.ts).
+  return {
+    body: formatBody(columns, out, type, explanationExtras(explanation)),
+    labels: out.labels,
+  };
 }

@@ -12,10 +12,11 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
 import { formatBody, type MediaType, parseBody, RequestError } from "./payload.ts";
 
-/** An answered body: the response text as UTF-8, and how many records it holds. */
+/** An answered body: the response text as UTF-8, its records and how many are predicted to survive. */
 export interface Answered {
   body: Uint8Array;
   records: number;
+  survived: number;
 }
 
 export type Answer = (bytes: Uint8Array, type: MediaType, accept: MediaType) => Promise<Answered>;
@@ -44,17 +45,21 @@ export async function answerBody(
   bytes: Uint8Array,
   type: MediaType,
   accept: MediaType,
-): Promise<{ text: string; records: number }> {
+): Promise<{ text: string; records: number; survived: number }> {
   const columns = parseRequest(bytes, type);
   const out = await model.predict(encodeInputs(columns, model.inputNames));
-  return { text: formatBody(columns, out, accept), records: columns.length };
+  return {
+    text: formatBody(columns, out, accept),
+    records: columns.length,
+    survived: out.labels.reduce((a, b) => a + b, 0),
+  };
 }
 
 /** The UTF-8 of `text`, for a transfer between threads. */
 export const utf8Bytes = (text: string) => encoder.encode(text);
 
 type Reply =
-  | { id: number; ok: true; body: Uint8Array; records: number }
+  | { id: number; ok: true; body: Uint8Array; records: number; survived: number }
   | {
     id: number;
     ok: false;
@@ -91,8 +96,9 @@ export function startOffload(
     const waiting = pending.get(reply.id);
     pending.delete(reply.id);
     if (!waiting) return;
-    if (reply.ok) waiting.resolve({ body: reply.body, records: reply.records });
-    else if (reply.error) {
+    if (reply.ok) {
+      waiting.resolve({ body: reply.body, records: reply.records, survived: reply.survived });
+    } else if (reply.error) {
       const e = reply.error;
       waiting.reject(new RequestError(e.status, e.code, e.message, e.record, e.field));
     } else waiting.reject(new Error(`offloaded request failed: ${reply.internal}`));

@@ -21,9 +21,9 @@ let busy = 0;
 async function answer({ id, bytes, type, accept }: Job) {
   busy++;
   try {
-    const { text, records } = await answerBody(await model!, bytes, type, accept);
+    const { text, records, survived } = await answerBody(await model!, bytes, type, accept);
     const body = utf8Bytes(text);
-    self.postMessage({ id, ok: true, body, records }, [body.buffer]);
+    self.postMessage({ id, ok: true, body, records, survived }, [body.buffer]);
   } catch (err) {
     if (err instanceof RequestError) {
       const { status, code, message, record, field } = err;

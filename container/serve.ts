@@ -12,6 +12,7 @@ import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
 import { startOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
+import { createMetrics, type MetricsConfig } from "./metrics.ts";
 
 export interface UnitConfig {
   hostname: string;
@@ -27,6 +28,8 @@ export interface UnitConfig {
   admission: AdmissionLimits;
   /** 0 for the main thread, 1.. for workers. */
   worker: number;
+  /** EMF and /metrics; the counters are shared by every unit. */
+  metrics: MetricsConfig;
 }
 
 export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
@@ -64,6 +67,7 @@ export function startUnit(config: UnitConfig): Unit {
     bodyTimeoutMs: config.bodyTimeoutMs,
     admission: new Admission(config.admission),
     log,
+    metrics: createMetrics(config.metrics),
   });
   const server = Deno.serve(
     {

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { admissionLimits } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
+import { metricsConfigFromEnv } from "./metrics.ts";
 import { log, startUnit } from "./serve.ts";
 
 const USAGE = `
@@ -30,6 +31,9 @@ with its own onnxruntime session on the same port; default: one per CPU), MODEL_
 the pages start-up touched resident; see container/memory.ts), MAX_INFLIGHT_REQUESTS and
 MAX_INFLIGHT_BODY_MB (per serving unit: past either, /invocations answers 503 with Retry-After
 before reading the body; defaults sized from the cgroup's memory.max, else the machine's memory).
+Metrics (container/metrics.ts): METRICS_NAMESPACE (default Titanic/Inference), METRICS_DIMENSIONS
+(Name=value,...; default EndpointName=ENDPOINT_NAME, VariantName=VARIANT_NAME), METRICS_EMF (0: no
+EMF lines).
 `;
 
 function die(message: string): never {
@@ -109,6 +113,12 @@ log({
   memory_source: limits.memorySource,
   max_concurrent_transforms: maxConcurrentTransforms,
 });
+let metrics;
+try {
+  metrics = metricsConfigFromEnv((name) => Deno.env.get(name));
+} catch (err) {
+  die((err as Error).message);
+}
 
 const base = {
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
@@ -119,6 +129,7 @@ const base = {
   maxConcurrentTransforms,
   bodyTimeoutMs: timeoutSeconds * 1000,
   admission,
+  metrics,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.

@@ -22,6 +22,8 @@ import {
 } from "./eval/nested.ts";
 import { type Candidate, SELECTION_RULE, selectionSpace } from "./eval/search.ts";
 import { type CardInput, cardPathFor, type ModelCard } from "./inference/card.ts";
+import { driftBaseline } from "./monitor/baseline.ts";
+import { heldOutProbabilities } from "./monitor/held_out.ts";
 import { IR_VERSION, opsetsOf } from "./onnx/builder.ts";
 import { OneHotEncoder } from "./pipeline/onehot.ts";
 import { type Pipeline, PRODUCER } from "./pipeline/pipeline.ts";
@@ -233,6 +235,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       { name: "features", type: "float32", shape: ["N", pipeline.featureNames.length] },
     ],
     versions: await libraryVersions(),
+    // Training inputs and held-out P(survived) summarized, for `deno task drift` (src/monitor/).
+    baseline: driftBaseline(
+      inputs,
+      heldOutProbabilities(() => chosen.build(options.seed), train.columns, y, options.seed),
+    ),
     onnx: {
       file: basename(onnxPath),
       sha256: await sha256Hex(onnx),

@@ -173,7 +173,11 @@ Deno.test("deploy: a new endpoint is created with tagged resources and awaited u
     PrimaryContainer: {
       Image: IMAGE,
       ModelDataUrl: "s3://bucket/model.tar.gz",
-      Environment: { SAGEMAKER_MAX_PAYLOAD_IN_MB: "6" },
+      Environment: {
+        SAGEMAKER_MAX_PAYLOAD_IN_MB: "6",
+        ENDPOINT_NAME: "titanic",
+        VARIANT_NAME: "primary",
+      },
     },
     Tags: TAGS(),
   }]);

@@ -423,6 +423,19 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
         policies: [policyName("titanic-v2", "primary")],
       }],
     ]),
+    // deploy --alarms: titanic's and the neighbour's ("titanic-" prefixes both names).
+    alarms: new Map(
+      ["titanic", "titanic-v2"].flatMap((endpoint) =>
+        ["5xx-errors", "requests-shed"].map((kind) =>
+          [`${endpoint}-primary-${kind}`, {
+            dimensions: [
+              { Name: "EndpointName", Value: endpoint },
+              { Name: "VariantName", Value: "primary" },
+            ],
+          }] as const
+        )
+      ),
+    ),
   }, { maxPageSize: 2 });
   try {
     const env = {
@@ -431,12 +444,13 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
       AWS_SECRET_ACCESS_KEY: FAKE_AWS.credentials.secretAccessKey,
       AWS_ENDPOINT_URL_SAGEMAKER: plane.url,
       AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: plane.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH: plane.url,
     };
     const deletions = () =>
       plane.calls.filter((c) => /\.(Delete|Deregister)/.test(c.operation)).map((c) => [
         c.operation,
         c.input.EndpointName ?? c.input.EndpointConfigName ?? c.input.ModelName ??
-          c.input.ResourceId,
+          c.input.ResourceId ?? c.input.AlarmNames?.join(","),
       ]);
     const unguarded = await task(["teardown", "--endpoint", "titanic"], env);
     assert.equal(unguarded.code, 1, unguarded.stdout + unguarded.stderr);
@@ -448,6 +462,10 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
     assert.ok(
       plane.calls.some((c) => c.operation === "SageMaker.ListModels" && c.input.NextToken),
       "the lists are followed page by page",
+    );
+    assert.match(
+      unguarded.stdout,
+      /alarms: titanic-primary-5xx-errors, titanic-primary-requests-shed\n/,
     );
     assert.deepEqual(deletions(), [], "nothing may be deleted without --yes");
     assert.equal(plane.state.endpoints.size, 2);
@@ -465,7 +483,16 @@ Deno.test("deploy commands from the CLI: dry run, missing credentials, teardown 
         ["SageMaker.DeleteEndpointConfig", "titanic-deadbeef"],
         ["SageMaker.DeleteModel", "titanic-primary-4e5f6a7b"],
         ["SageMaker.DeleteModel", "titanic-primary-deadbeef"],
+        [
+          "GraniteServiceVersion20100801.DeleteAlarms",
+          "titanic-primary-5xx-errors,titanic-primary-requests-shed",
+        ],
       ],
+    );
+    assert.deepEqual(
+      [...plane.state.alarms!.keys()],
+      ["titanic-v2-primary-5xx-errors", "titanic-v2-primary-requests-shed"],
+      "the neighbour's alarms are kept",
     );
     assert.deepEqual([...plane.state.endpoints.keys()], ["titanic-v2"]);
     assert.deepEqual([...plane.state.configs.keys()], ["titanic-v2-1a2b3c4d"], "the neighbour's");

@@ -1,8 +1,9 @@
 /**
  * A loopback stand-in for the parts of the SageMaker and Application Auto Scaling APIs that
  * `deno task teardown` calls, so the CLI can run against it with fake credentials
- * (AWS_ENDPOINT_URL_SAGEMAKER and AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING point the SDK at
- * it). Both speak AWS JSON 1.1: POST / with `X-Amz-Target: Service.Operation`.
+ * (AWS_ENDPOINT_URL_SAGEMAKER, AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING and
+ * AWS_ENDPOINT_URL_CLOUDWATCH point the SDK at it). All speak AWS JSON (1.1, CloudWatch 1.0):
+ * POST / with `X-Amz-Target: Service.Operation`.
  *
  * It answers as the services do: every input is checked against botocore's service model first
  * (a broken rule is a 400 ValidationException, and is recorded in `violations`); ARNs carry the
@@ -37,6 +38,8 @@ export interface StandInState {
   models: Map<string, { tags?: Tag[] }>;
   /** Registered scalable targets (Application Auto Scaling resource ids) and their policies. */
   scalingTargets: Map<string, { min: number; max: number; policies: string[] }>;
+  /** CloudWatch metric alarms by name, with their dimensions (deploy --alarms). */
+  alarms?: Map<string, { dimensions: { Name: string; Value: string }[] }>;
 }
 
 export interface ControlPlane {
@@ -64,6 +67,7 @@ export const sagemakerArn = (kind: "endpoint" | "endpoint-config" | "model", nam
 const SERVICES = {
   SageMaker: "sagemaker",
   AnyScaleFrontendService: "application-autoscaling",
+  GraniteServiceVersion20100801: "cloudwatch", // AWS JSON 1.0, same shape of call
 } as const;
 
 class AwsError extends Error {
@@ -130,7 +134,7 @@ export function startControlPlane(
   const listOperation = <T>(
     operation: string,
     key: string,
-    kind: keyof StandInState,
+    kind: Exclude<keyof StandInState, "alarms">,
     summary: (name: string) => T,
   ) =>
   (input: ListInput) => {
@@ -326,6 +330,32 @@ export function startControlPlane(
         );
       }
       target.policies.splice(at, 1);
+      return {};
+    },
+    // CloudWatch: alarms by name prefix, MaxRecords per page (default 50, at most 100).
+    "GraniteServiceVersion20100801.DescribeAlarms": (input) => {
+      const names = [...(state.alarms ?? new Map()).keys()]
+        .filter((n) => n.startsWith(input.AlarmNamePrefix ?? "")).sort();
+      const page = pageOf(
+        "DescribeAlarms",
+        { MaxResults: input.MaxRecords, NextToken: input.NextToken },
+        names,
+        { default: 50, max: Math.min(100, maxPageSize) },
+      );
+      return {
+        MetricAlarms: page.items.map((AlarmName) => ({
+          AlarmName,
+          Dimensions: state.alarms!.get(AlarmName)!.dimensions,
+        })),
+        ...(page.NextToken ? { NextToken: page.NextToken } : {}),
+      };
+    },
+    "GraniteServiceVersion20100801.DeleteAlarms": (input) => {
+      const missing = input.AlarmNames.filter((n: string) => !state.alarms?.has(n));
+      if (missing.length > 0) {
+        throw new AwsError("ResourceNotFound", `${missing.join(", ")} not found`);
+      }
+      for (const name of input.AlarmNames) state.alarms!.delete(name);
       return {};
     },
     // Deregistering a target deletes its policies with it, as the service does.

@@ -3,16 +3,19 @@
  * @module
  */
 
-import { AwsCaller, makeClients } from "../deploy/aws.ts";
+import { alarmInputs, putAlarms } from "../deploy/alarms.ts";
+import { assertNoProblems, AwsCaller, makeClients } from "../deploy/aws.ts";
 import { deployWorlds } from "../deploy/dry_run.ts";
 import { deploy } from "../deploy/endpoint.ts";
 import { planDeploy } from "../deploy/plan.ts";
+import { latestApproved } from "../deploy/registry.ts";
 import { intOption, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
 import { deploySpecFromOptions } from "./deploy_options.ts";
+import { alarmsFromOptions, OPERATIONS_OPTIONS, OPERATIONS_USAGE } from "./operations_options.ts";
 
 const USAGE = `
-deno task deploy --image URI --role ARN [options]
+deno task deploy (--image URI | --model-package latest-approved|ARN) --role ARN [options]
 
 Creates the SageMaker model(s) and endpoint config, then creates the endpoint or rolls it to
 the new config when it exists, and waits until it is InService. Names hash the settings: the
@@ -34,7 +37,7 @@ Options:
   --ab-model-data S3URL    its model data
   --ab-weight W            its share of traffic, 0 < W < 1 (default: 0.1)
   --poll-seconds N         seconds between status checks (default: 15)
-  --plan                   read what is live (Describe calls only) and print what would change
+  --plan                   read what is live (Describe calls only) and print what would change${OPERATIONS_USAGE}
 ${AWS_USAGE}
   (--dry-run prints both paths: creating the endpoint, and updating a live autoscaled one.)
   -h, --help               show this help
@@ -55,15 +58,38 @@ await runAwsMain(async () => {
     "ab-weight": { type: "string" },
     "poll-seconds": { type: "string" },
     plan: { type: "boolean" },
+    ...OPERATIONS_OPTIONS,
     ...AWS_OPTIONS,
   }, USAGE);
   const spec = deploySpecFromOptions(values);
+  const problems: string[] = [];
+  const alarms = alarmsFromOptions(values, problems);
+  assertNoProblems(problems);
   const clients = makeClients(stringOption(values.region));
+  const withAlarms = async (caller: AwsCaller) => {
+    if (!alarms) return;
+    const names = caller.mode === "plan"
+      ? alarmInputs(spec.endpoint, spec.variants.map((v) => v.name), alarms).map((a) => a.AlarmName)
+      : await putAlarms(clients, caller, spec.endpoint, spec.variants.map((v) => v.name), alarms);
+    console.log(
+      `${caller.mode === "live" ? "alarms" : "alarms (put, an upsert)"}: ${names.join(", ")}`,
+    );
+  };
+  if (spec.variants[0].modelPackage === "latest-approved") {
+    const reader = new AwsCaller(values["dry-run"] ? "dry-run" : "plan");
+    spec.variants[0].modelPackage = await latestApproved(
+      clients,
+      reader,
+      stringOption(values.group) ?? "titanic",
+    );
+    console.log(`model package: ${spec.variants[0].modelPackage}`);
+  }
   if (values.plan) {
     const plan = await planDeploy(clients, new AwsCaller("plan"), spec);
     console.log(`\nplan for endpoint ${spec.endpoint}: ${plan.action}`);
     for (const line of plan.diff) console.log(`  ${line}`);
     if (plan.diff.length === 0) console.log("  (no changes)");
+    await withAlarms(new AwsCaller("plan"));
     return;
   }
   if (values["dry-run"]) {
@@ -74,13 +100,16 @@ await runAwsMain(async () => {
         new AwsCaller("dry-run", console.log, world.simulate),
         spec,
       );
+      await withAlarms(new AwsCaller("dry-run", console.log, world.simulate));
       console.log(`# -> endpoint ${result.endpoint} ${result.action}; config ${result.config}`);
     }
     return;
   }
-  const result = await deploy(clients, new AwsCaller("live"), spec, {
+  const live = new AwsCaller("live");
+  const result = await deploy(clients, live, spec, {
     pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),
   });
+  await withAlarms(live);
   console.log(
     `\nendpoint ${result.endpoint} ${result.action}; config ${result.config}; ` +
       `autoscaling ${result.scaling}`,

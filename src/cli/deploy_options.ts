@@ -9,6 +9,7 @@
 import { assertNoProblems } from "../deploy/aws.ts";
 import type { DeploySpec } from "../deploy/spec.ts";
 import type { TransformContentType, TransformSpec } from "../deploy/transform.ts";
+import { captureFromOptions } from "./operations_options.ts";
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
@@ -42,7 +43,13 @@ export function deploySpecFromOptions(values: OptionValues): DeploySpec {
   const problems: string[] = [];
   const image = text(values.image);
   const role = text(values.role);
-  if (image === undefined) problems.push("--image is required");
+  const modelPackage = text(values["model-package"]);
+  if (modelPackage !== undefined && (image !== undefined || values["model-data"] !== undefined)) {
+    problems.push("--model-package replaces --image and --model-data: pass one or the other");
+  }
+  if (image === undefined && modelPackage === undefined) {
+    problems.push("--image (or --model-package) is required");
+  }
   if (role === undefined) problems.push("--role is required");
   const abImage = text(values["ab-image"]);
   const abWeight = numberOf(values["ab-weight"], 0.1);
@@ -54,6 +61,7 @@ export function deploySpecFromOptions(values: OptionValues): DeploySpec {
   }
   const serverless = numbers(problems, "serverless", values.serverless, [2, 2]);
   const autoscale = numbers(problems, "autoscale", values.autoscale, [2, 3]);
+  const dataCapture = captureFromOptions(values, problems);
   assertNoProblems(problems);
   return {
     endpoint: text(values.endpoint) ?? "titanic",
@@ -61,8 +69,9 @@ export function deploySpecFromOptions(values: OptionValues): DeploySpec {
     variants: [
       {
         name: "primary",
-        image: image!,
+        image: image ?? "",
         modelData: text(values["model-data"]),
+        ...(modelPackage !== undefined ? { modelPackage } : {}),
         weight: abImage !== undefined ? 1 - abWeight : 1,
       },
       ...(abImage !== undefined
@@ -76,6 +85,7 @@ export function deploySpecFromOptions(values: OptionValues): DeploySpec {
     ],
     instanceType: text(values["instance-type"]) ?? "ml.t2.medium",
     instanceCount: numberOf(values.count, 1),
+    ...(dataCapture ? { dataCapture } : {}),
     ...(serverless
       ? { serverless: { memoryMb: serverless[0], maxConcurrency: serverless[1] } }
       : {}),

@@ -5,6 +5,7 @@
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { teardownWorld } from "../deploy/dry_run.ts";
+import { deleteAlarms, findAlarms } from "../deploy/alarms.ts";
 import { describeTeardown, planTeardown, teardown } from "../deploy/teardown.ts";
 import { fail, parseCli, stringOption } from "./args.ts";
 import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
@@ -13,10 +14,10 @@ const USAGE = `
 deno task teardown --endpoint NAME [--yes] [options]
 
 Finds the endpoint and the endpoint configs and models tagged project=titanic-deno and
-endpoint=NAME (by their tags, never by name: a sibling such as NAME-v2 keeps its own), and the
-endpoint's autoscaling; a config or model another endpoint still uses is kept. Without --yes
-(or with --plan) it only reads (Describe/List calls) and shows what would be deleted; with
---yes it deletes them.
+endpoint=NAME (by their tags, never by name: a sibling such as NAME-v2 keeps its own), the
+endpoint's autoscaling, and the alarms of deploy --alarms (by their EndpointName dimension); a
+config or model another endpoint still uses is kept. Without --yes (or with --plan) it only
+reads (Describe/List calls) and shows what would be deleted; with --yes it deletes them.
 
 Options:
   --endpoint NAME   endpoint name
@@ -42,14 +43,20 @@ await runAwsMain(async () => {
     ? new AwsCaller("dry-run", console.log, world.simulate)
     : new AwsCaller("plan", () => {});
   const plan = await planTeardown(clients, reader, endpoint);
+  const alarms = await findAlarms(clients, reader, endpoint);
   console.log(`\n${values.yes && !world ? "deleting" : "would delete"}:`);
   for (const line of describeTeardown(plan)) console.log(`  ${line}`);
-  if (!plan.endpoint && plan.configs.length === 0 && plan.models.length === 0) {
+  if (alarms.length) console.log(`  alarms: ${alarms.join(", ")}`);
+  if (
+    !plan.endpoint && plan.configs.length === 0 && plan.models.length === 0 && alarms.length === 0
+  ) {
     console.log("nothing to delete");
     return;
   }
   if (world) {
-    await teardown(clients, new AwsCaller("dry-run", console.log, world.simulate), plan);
+    const dry = new AwsCaller("dry-run", console.log, world.simulate);
+    await teardown(clients, dry, plan);
+    await deleteAlarms(clients, dry, alarms);
     console.log("dry run: nothing deleted");
     return;
   }
@@ -58,5 +65,6 @@ await runAwsMain(async () => {
     Deno.exit(values.plan ? 0 : 1);
   }
   await teardown(clients, new AwsCaller("live"), plan);
+  await deleteAlarms(clients, new AwsCaller("live"), alarms);
   console.log(`deleted ${endpoint}`);
 });

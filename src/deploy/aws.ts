@@ -6,7 +6,9 @@
  */
 
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 
@@ -16,6 +18,8 @@ export interface AwsClients {
   runtime: SageMakerRuntimeClient;
   autoscaling: ApplicationAutoScalingClient;
   ecr: ECRClient;
+  cloudwatch: CloudWatchClient;
+  s3: S3Client;
 }
 
 /** Clients for `region` (default: the AWS chain, e.g. AWS_REGION or the profile). */
@@ -26,6 +30,8 @@ export function makeClients(region?: string): AwsClients {
     runtime: new SageMakerRuntimeClient(config),
     autoscaling: new ApplicationAutoScalingClient(config),
     ecr: new ECRClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    s3: new S3Client(config),
   };
 }
 

@@ -49,6 +49,10 @@ export async function describeOrUndefined<T>(describe: () => Promise<T>): Promis
   }
 }
 
+/** What serves a model: its model package (registry) or else its image. */
+const servedBy = (c?: { Image?: string; ModelPackageName?: string }) =>
+  c?.ModelPackageName ? `model package ${c.ModelPackageName}` : `image ${c?.Image}`;
+
 const BUSY = ["Creating", "Updating", "SystemUpdating", "RollingBack"];
 
 /** Creates or updates everything; resolves when the endpoint is InService. */
@@ -70,11 +74,13 @@ export async function deploy(
     );
     if (!found) {
       await caller.send(sm, new CreateModelCommand(input));
-    } else if (found.PrimaryContainer?.Image !== input.PrimaryContainer?.Image) {
+    } else if (servedBy(found.PrimaryContainer) !== servedBy(input.PrimaryContainer)) {
       // The name hashes the image: a different one means a hand-made model under our name.
       throw new Error(
-        `model ${input.ModelName} exists with image ${found.PrimaryContainer?.Image}, not ` +
-          `${input.PrimaryContainer?.Image}: delete it (deno task teardown) or pick another --endpoint`,
+        `model ${input.ModelName} exists with ${servedBy(found.PrimaryContainer)}, not ` +
+          `${
+            servedBy(input.PrimaryContainer)
+          }: delete it (deno task teardown) or pick another --endpoint`,
       );
     } else caller.log(`model ${input.ModelName} exists`);
   }

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { assertNoProblems, type AwsCaller, type AwsClients } from "./aws.ts";
 import { registeredScaling } from "./autoscaling.ts";
+import { captureSummary } from "./capture.ts";
 import { describeOrUndefined } from "./endpoint.ts";
 import { desiredResources } from "./resources.ts";
 import { type DeploySpec, validateSpec } from "./spec.ts";
@@ -28,7 +29,7 @@ interface VariantLike {
 }
 interface ModelLike {
   ExecutionRoleArn?: string;
-  PrimaryContainer?: { Image?: string; ModelDataUrl?: string };
+  PrimaryContainer?: { Image?: string; ModelDataUrl?: string; ModelPackageName?: string };
 }
 
 function put(state: State, key: string, value: unknown) {
@@ -40,6 +41,7 @@ function putVariant(state: State, v: VariantLike, model: ModelLike | undefined) 
   put(state, `${k} model`, v.ModelName);
   put(state, `${k} image`, model?.PrimaryContainer?.Image);
   put(state, `${k} model data`, model?.PrimaryContainer?.ModelDataUrl);
+  put(state, `${k} model package`, model?.PrimaryContainer?.ModelPackageName);
   put(state, `${k} role`, model?.ExecutionRoleArn);
   put(state, `${k} weight`, v.InitialVariantWeight);
   put(state, `${k} instance type`, v.InstanceType);
@@ -53,6 +55,7 @@ export function desiredState(spec: DeploySpec): State {
   const { models, config } = desiredResources(spec);
   const state: State = {};
   put(state, "endpoint config", config.EndpointConfigName);
+  put(state, "data capture", captureSummary(config.DataCaptureConfig));
   for (const [i, v] of (config.ProductionVariants ?? []).entries()) putVariant(state, v, models[i]);
   for (const v of spec.autoscaling ? spec.variants : []) {
     put(state, `autoscaling ${v.name} min`, spec.autoscaling!.min);
@@ -79,6 +82,7 @@ export async function liveState(
   const config = await describeOrUndefined(() =>
     caller.send(sm, new DescribeEndpointConfigCommand({ EndpointConfigName: d.EndpointConfigName }))
   );
+  put(state, "data capture", captureSummary(config?.DataCaptureConfig));
   const variants: VariantLike[] = config?.ProductionVariants ?? [];
   for (const v of variants) {
     const model = await describeOrUndefined<ModelLike>(() =>

@@ -29,9 +29,12 @@ export function desiredResources(spec: DeploySpec): DesiredResources {
   const tags = ownershipTags(spec.endpoint);
   const models = spec.variants.map((v): CreateModelCommandInput => {
     const container: ContainerDefinition = {
-      Image: v.image,
-      ...(v.modelData ? { ModelDataUrl: v.modelData } : {}),
-      Environment: { ...MODEL_ENVIRONMENT },
+      ...(v.modelPackage ? { ModelPackageName: v.modelPackage } : {
+        Image: v.image,
+        ...(v.modelData ? { ModelDataUrl: v.modelData } : {}),
+      }),
+      // The endpoint and variant name the container's metrics (container/metrics.ts).
+      Environment: { ...MODEL_ENVIRONMENT, ENDPOINT_NAME: spec.endpoint, VARIANT_NAME: v.name },
     };
     const hash = shortHash(["model", spec.endpoint, v.name, container, spec.role]);
     return {
@@ -58,10 +61,19 @@ export function desiredResources(spec: DeploySpec): DesiredResources {
         ContainerStartupHealthCheckTimeoutInSeconds: HEALTH_CHECK_TIMEOUT_SECONDS,
       }),
   }));
-  const configName = hashedName(spec.endpoint, shortHash(["config", spec.endpoint, variants]));
+  const capture = spec.dataCapture ? { DataCaptureConfig: spec.dataCapture } : {};
+  const configName = hashedName(
+    spec.endpoint,
+    shortHash(["config", spec.endpoint, variants, ...(spec.dataCapture ? [capture] : [])]),
+  );
   return {
     models,
-    config: { EndpointConfigName: configName, ProductionVariants: variants, Tags: tags },
+    config: {
+      EndpointConfigName: configName,
+      ProductionVariants: variants,
+      ...capture,
+      Tags: tags,
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import {
   checkServerless,
   checkWeight,
 } from "./validation.ts";
+import type { DataCaptureConfig } from "@aws-sdk/client-sagemaker";
+import { checkModelPackage } from "./registry.ts";
 import { checkInstanceType } from "./instance_types.ts";
 
 /** One production variant. */
@@ -21,6 +23,8 @@ export interface VariantSpec {
   image: string;
   /** s3:// URL of model.tar.gz; without it the model baked into the image serves. */
   modelData?: string;
+  /** A registered model package (src/deploy/registry.ts) instead of image and model data. */
+  modelPackage?: string;
   weight: number;
 }
 
@@ -40,6 +44,8 @@ export interface DeploySpec {
   /** Serverless instead of instances. */
   serverless?: { memoryMb: number; maxConcurrency: number };
   autoscaling?: AutoscalingSpec;
+  /** Request/response capture to S3 (src/deploy/capture.ts). */
+  dataCapture?: DataCaptureConfig;
 }
 
 /** The CLI options each variant's settings come from (the first variant is --image's). */
@@ -61,7 +67,12 @@ export function validateSpec(spec: DeploySpec): string[] {
   const seen = new Set<string>();
   for (const [i, v] of spec.variants.entries()) {
     const o = variantOptions(i);
-    problems.push(...checkName(o.name, v.name), ...checkImage(o.image, v.image));
+    problems.push(
+      ...checkName(o.name, v.name),
+      ...(v.modelPackage === undefined
+        ? checkImage(o.image, v.image)
+        : checkModelPackage("--model-package", v.modelPackage)),
+    );
     if (v.modelData !== undefined) {
       problems.push(...checkS3Url(o.modelData, v.modelData, "the model.tar.gz"));
     }
@@ -76,6 +87,9 @@ export function validateSpec(spec: DeploySpec): string[] {
     problems.push(...checkServerless(spec.serverless.memoryMb, spec.serverless.maxConcurrency));
     if (spec.autoscaling) {
       problems.push("--autoscale applies to instance-based endpoints, not --serverless ones");
+    }
+    if (spec.dataCapture) {
+      problems.push("--capture applies to instance-based endpoints, not --serverless ones");
     }
   } else {
     problems.push(

@@ -73,6 +73,11 @@ export interface ModelCard {
   readonly inputs: readonly CardInput[];
   readonly outputs: readonly { name: string; type: string; shape: (string | number)[] }[];
   readonly versions: Record<string, string>;
+  /**
+   * What `deno task drift` compares captured traffic with: a DriftBaseline
+   * (src/monitor/baseline.ts; not imported here, the server image carries no src/monitor).
+   */
+  readonly baseline?: unknown;
   readonly onnx: {
     readonly file: string;
     readonly sha256: string;
