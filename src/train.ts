@@ -9,9 +9,11 @@
 import { basename } from "node:path";
 import "./inference/telemetry_off.ts"; // before onnxruntime loads
 import * as ort from "onnxruntime-node";
+// The import map that pinned the libraries, read with the module (not from disk at run time).
+import config from "../deno.json" with { type: "json" };
 import { encodeInputs, inputSpec, type ModelInputs } from "./codec/inputs.ts";
-import { obtainDataset, TEST_FILE, TRAIN_FILE } from "./data/dataset.ts";
-import { loadTitanicCsv, type TitanicData } from "./data/load.ts";
+import { TEST_FILE, TRAIN_FILE } from "./data/dataset.ts";
+import { loadDataset } from "./data/titanic.ts";
 import { accuracy } from "./eval/metrics.ts";
 import {
   comparatorsFor,
@@ -25,10 +27,9 @@ import { type CardInput, cardPathFor, type ModelCard } from "./inference/card.ts
 import { driftBaseline } from "./monitor/baseline.ts";
 import { heldOutProbabilities } from "./monitor/held_out.ts";
 import { IR_VERSION, opsetsOf } from "./onnx/builder.ts";
-import { OneHotEncoder } from "./pipeline/onehot.ts";
 import { type Pipeline, PRODUCER } from "./pipeline/pipeline.ts";
 import { checkPresetName, DEFAULT_PRESET, PRESETS } from "./pipeline/presets.ts";
-import { PROJECT_ROOT, sha256Hex, writeFileAtomic } from "./util/fs.ts";
+import { sha256Hex, writeFileAtomic } from "./util/fs.ts";
 
 export interface TrainOptions {
   preset: string;
@@ -50,23 +51,11 @@ export interface TrainResult {
   timings: { estimateMs: number; fitMs: number };
 }
 
-/** Loads the verified train and test files. */
-export async function loadDataset(
-  log: (m: string) => void = () => {},
-): Promise<{ train: TitanicData; test: TitanicData }> {
-  const paths = await obtainDataset({ log });
-  return {
-    train: loadTitanicCsv(paths.train, { labelled: true }),
-    test: loadTitanicCsv(paths.test),
-  };
-}
-
 /** The npm packages that shape the model file or run it. */
 const MODEL_LIBRARIES = ["nodejs-polars", "onnxruntime-node", "onnx-proto"];
 
 /** Versions of the libraries that shape the model file, read from deno.json's import map. */
-export async function libraryVersions(): Promise<Record<string, string>> {
-  const config = JSON.parse(await Deno.readTextFile(`${PROJECT_ROOT}/deno.json`));
+export function libraryVersions(): Record<string, string> {
   const versions: Record<string, string> = { deno: Deno.version.deno };
   for (const spec of Object.values(config.imports as Record<string, string>)) {
     const match = /^npm:(@?[^@]+)@(.+)$/.exec(spec);
@@ -80,14 +69,13 @@ export async function libraryVersions(): Promise<Record<string, string>> {
 function cardInputs(pipeline: Pipeline): CardInput[] {
   return pipeline.inputs().map((name) => {
     const spec = inputSpec(name);
-    const encoder = pipeline.steps.find(
-      (s): s is OneHotEncoder => s instanceof OneHotEncoder && s.input === name,
-    );
+    const categories = pipeline.transformers.map((s) => s.knownCategories?.(name))
+      .find((c) => c !== undefined);
     return {
       ...spec,
       shape: ["N", 1],
       missing: spec.type === "float32" ? "NaN" : '""',
-      ...(encoder ? { categories: encoder.categories() } : {}),
+      ...(categories ? { categories } : {}),
     };
   });
 }
@@ -234,7 +222,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // The features the trees see, for explanations (src/inference/explainer.ts).
       { name: "features", type: "float32", shape: ["N", pipeline.featureNames.length] },
     ],
-    versions: await libraryVersions(),
+    versions: libraryVersions(),
     // Training inputs and held-out P(survived) summarized, for `deno task drift` (src/monitor/).
     baseline: driftBaseline(
       inputs,

@@ -18,7 +18,8 @@ import {
 import { type Candidate, SELECTION_RULE, selectionSpace } from "../eval/search.ts";
 import { createSession, runSession } from "../inference/model.ts";
 import { DEFAULT_PRESET, DEFAULT_SEED, PRESET_NAMES, PRESETS } from "../pipeline/presets.ts";
-import { checkTrainOptions, loadDataset } from "../train.ts";
+import { loadDataset } from "../data/titanic.ts";
+import { checkTrainOptions } from "../train.ts";
 import { fail, intOption, parseCli, runMain, stringOption } from "./args.ts";
 import type { TitanicData } from "../data/load.ts";
 import { writeFileAtomic } from "../util/fs.ts";

@@ -6,7 +6,7 @@
 import { choose, runSearch, searchSpace, SELECTION_RULE } from "../eval/search.ts";
 import { FEATURE_SETS } from "../pipeline/features.ts";
 import { DEFAULT_SEED } from "../pipeline/presets.ts";
-import { loadDataset } from "../train.ts";
+import { loadDataset } from "../data/titanic.ts";
 import { fail, intOption, parseCli, runMain, stringOption } from "./args.ts";
 
 const USAGE = `

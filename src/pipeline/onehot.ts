@@ -135,6 +135,11 @@ export class OneHotEncoder implements Transformer {
     return g.op("Cast", [hot], { attributes: castTo("float32") });
   }
 
+  /** The card's categories of this encoder's input (see {@link Transformer.knownCategories}). */
+  knownCategories(input: string): (string | number)[] | undefined {
+    return input === this.input ? this.categories() : undefined;
+  }
+
   /** The values learned in fit, one per known category (grouped ones included). */
   categories(): (string | number)[] {
     const f = requireFitted(this.#fitted, "OneHotEncoder");

@@ -31,6 +31,8 @@ export interface Transformer {
    * Returns the name of a float32 tensor [N, k] equal to {@link transform}'s columns.
    */
   toOnnx(g: GraphBuilder, tensors: Readonly<Record<string, string>>): string;
+  /** The categories the step learned for raw input `input`, if it encodes that input. */
+  knownCategories?(input: string): (string | number)[] | undefined;
   /** Parameters and fitted state, for the model card. */
   describe(): Record<string, unknown>;
   /**
