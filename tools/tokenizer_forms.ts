@@ -11,7 +11,8 @@
 import * as ort from "onnxruntime-node";
 import { benchPassengers, columnsOf, take } from "../container/bench_bodies.ts";
 import { createSession } from "../src/inference/model.ts";
-import { GraphBuilder, MS_DOMAIN } from "../src/onnx/builder.ts";
+import { GraphBuilder } from "../src/onnx/builder.ts";
+import { tokenizerNode } from "../src/pipeline/derive.ts";
 
 if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
   console.log(`deno task profile:tokenizers [EXPR ...] [--help]
@@ -45,15 +46,7 @@ const names = columnsOf(take(records, 1000)).strings.Name;
 async function measure(expression: string) {
   const g = new GraphBuilder("tokenizer");
   g.input("Name", "string", ["N", 1]);
-  const tokens = g.op("Tokenizer", ["Name"], {
-    domain: MS_DOMAIN,
-    attributes: {
-      mark: { int: 0 },
-      mincharnum: { int: 1 },
-      pad_value: { string: "" },
-      tokenexp: { string: expression },
-    },
-  });
+  const tokens = tokenizerNode(g, "Name", expression);
   g.output(tokens, "string", ["N", 1, "T"]);
   const session = await createSession(
     g.encode({ producerName: "tokenizer", producerVersion: "0" }),

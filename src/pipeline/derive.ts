@@ -28,11 +28,11 @@ function firstMatch(pattern: RegExp, text: string): string {
 }
 
 /**
- * The graph for {@link firstMatch}: Tokenizer -> pad with "" (a batch may have no match at all)
- * -> first token -> [N,1].
+ * com.microsoft.Tokenizer: every match of `expression` (RE2, longest match at each position) in
+ * each string of `input` [N,1], as [N,1,T] padded with "".
  */
-function firstMatchOnnx(g: GraphBuilder, input: string, expression: string): string {
-  const tokens = g.op("Tokenizer", [input], {
+export function tokenizerNode(g: GraphBuilder, input: string, expression: string): string {
+  return g.op("Tokenizer", [input], {
     domain: MS_DOMAIN,
     attributes: {
       mark: { int: 0 },
@@ -41,6 +41,14 @@ function firstMatchOnnx(g: GraphBuilder, input: string, expression: string): str
       tokenexp: { string: expression },
     },
   });
+}
+
+/**
+ * The graph for {@link firstMatch}: Tokenizer -> pad with "" (a batch may have no match at all)
+ * -> first token -> [N,1].
+ */
+function firstMatchOnnx(g: GraphBuilder, input: string, expression: string): string {
+  const tokens = tokenizerNode(g, input, expression);
   const shape = g.op("Shape", [input]);
   const padShape = g.op("Concat", [shape, g.int64s("one_i64", [1])], {
     attributes: { axis: { int: 0 } },
