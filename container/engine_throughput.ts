@@ -37,25 +37,40 @@ async function batchesPerSecond(
   return done / ((performance.now() - start) / 1000);
 }
 
-/** Measures `modelPath` on `columns` (one batch): `runs` runs of `seconds`, the median. */
-export async function engineThroughput(
+/** A loaded session over one encoded batch, ready to be measured again and again. */
+export interface EngineMeter {
+  /** Rows/s over `seconds` of back-to-back runs. */
+  measure(seconds: number): Promise<number>;
+}
+
+/** Loads `modelPath` as a serving unit does and encodes `columns` once; warms it up. */
+export async function openEngine(
   modelPath: string,
   columns: RawColumns,
-  options: { threads: number; runs: number; seconds: number },
-): Promise<EngineFigures> {
-  const model = await OnnxModel.load(modelPath, undefined, { intraOpThreads: options.threads });
+  threads: number,
+): Promise<EngineMeter> {
+  const model = await OnnxModel.load(modelPath, undefined, { intraOpThreads: threads });
   const inputs = encodeInputs(columns, model.inputNames);
-  for (let i = 0; i < 20; i++) await model.predict(inputs); // warm-up
+  for (let i = 0; i < 20; i++) await model.predict(inputs);
+  return {
+    measure: async (seconds) => await batchesPerSecond(model, inputs, seconds) * columns.length,
+  };
+}
+
+/** `runs` measurements of `seconds` each: the median and the range. */
+export async function engineThroughput(
+  engine: EngineMeter,
+  rows: number,
+  options: { runs: number; seconds: number },
+): Promise<EngineFigures> {
   const rates: number[] = [];
-  for (let r = 0; r < options.runs; r++) {
-    rates.push(await batchesPerSecond(model, inputs, options.seconds) * columns.length);
-  }
+  for (let r = 0; r < options.runs; r++) rates.push(await engine.measure(options.seconds));
   rates.sort((a, b) => a - b);
   const perThread = rates[Math.floor(rates.length / 2)];
   return {
     perThread,
     min: rates[0],
     max: rates[rates.length - 1],
-    msPerBatch: (columns.length / perThread) * 1000,
+    msPerBatch: (rows / perThread) * 1000,
   };
 }
