@@ -13,6 +13,8 @@ import { parseArgs } from "node:util";
 import { benchPassengers, bodies, columnsOf, take } from "./bench_bodies.ts";
 import { engineThroughput, openEngine } from "./engine_throughput.ts";
 import { startServer } from "./launch.ts";
+import type { MediaType } from "./payload.ts";
+import { requestBreakdown } from "./request_breakdown.ts";
 
 const HELP = `deno task bench:server [--help]
 
@@ -20,6 +22,8 @@ Starts the server (deno task serve, on 127.0.0.1) and prints:
 - onnxruntime alone on the committed model: rows/s of one session on one thread, 1000-row
   batches from test.csv and train.csv encoded with the codec, in this process (before and
   after the server's loads);
+- per 1000-record request of each media type, in this process: UTF-8 decoding, parsing and
+  validation, encoding, onnxruntime, the answer (ms, medians);
 - cold start, RSS after start, 1-record latency (serial) and req/s (16 connections), 100- and
   1000-record JSON bodies, and 1000-record CSV and JSON-lines bodies (records/s);
 - efficiency: the server's records/s over serving units x onnxruntime's one-thread rows/s, for
@@ -181,6 +185,11 @@ const unitThreads = Number(threads) || Math.max(1, Math.floor(cpus / units));
 const engine = await openEngine(MODEL, columnsOf(thousand), unitThreads);
 const engineOptions = { runs: RUNS, seconds: 1 };
 const engineBefore = await engineThroughput(engine, thousand.length, engineOptions);
+// Per 1000-record request, step by step, in this process (before the server takes the cores).
+const breakdowns = [];
+for (const [type, body] of Object.entries(thousandBodies)) {
+  breakdowns.push({ type, ms: await requestBreakdown(engine.model, body, type as MediaType) });
+}
 
 const t0 = performance.now();
 const server = await startServer([], {
@@ -289,6 +298,15 @@ try {
       `1000-record ${type} bodies, 8 connections: ${n(r.records.median)} records/s ` +
         `${range(r.records)}, p50 ${r.p50.toFixed(1)} ms, efficiency ${pct(r.efficiency.median)} ` +
         `(runs ${pct(r.efficiency.min)}-${pct(r.efficiency.max)}; goal >= 80 %)`,
+    );
+  }
+  for (const { type, ms } of breakdowns) {
+    const total = Object.values(ms).reduce((a, b) => a + b, 0);
+    console.log(
+      `per 1000-record ${type} request, one thread, no HTTP (ms): UTF-8 ${f(ms.decode)}, ` +
+        `parse and validate ${f(ms.parse)}, encode ${f(ms.encode)}, onnxruntime ${
+          f(ms.predict)
+        }, answer ${f(ms.format)}; onnxruntime ${pct(ms.predict / total)} of ${f(total)}`,
     );
   }
   const samples = [...rssUnderLoad].sort((a, b) => a - b);

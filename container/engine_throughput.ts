@@ -39,6 +39,7 @@ async function batchesPerSecond(
 
 /** A loaded session over one encoded batch, ready to be measured again and again. */
 export interface EngineMeter {
+  readonly model: OnnxModel;
   /** Rows/s over `seconds` of back-to-back runs. */
   measure(seconds: number): Promise<number>;
 }
@@ -53,6 +54,7 @@ export async function openEngine(
   const inputs = encodeInputs(columns, model.inputNames);
   for (let i = 0; i < 20; i++) await model.predict(inputs);
   return {
+    model,
     measure: async (seconds) => await batchesPerSecond(model, inputs, seconds) * columns.length,
   };
 }
