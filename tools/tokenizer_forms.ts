@@ -34,8 +34,8 @@ const EDGE_NAMES = [
 ];
 const DEFAULT_FORMS = [
   ", *[^.]*\\.", // the title (the model's)
-  "[^,]+", // the surname (the model's)
-  "^[^,]+", // the surname, anchored: at most one token
+  "^[^,]+", // the surname (the model's): at most one token
+  "[^,]+", // the surname before it was anchored: every run of non-commas
   "^[^,]+|, *[^.]*\\.", // both in one Tokenizer: surname then title
   "^[^,]*,|^[^,]+$|[^.]*\\.", // both, with the comma kept on the surname
 ];

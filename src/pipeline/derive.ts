@@ -133,10 +133,15 @@ export class TitleFromName implements Derivation {
   }
 }
 
-// "Braund" in "Braund, Mr. Owen Harris": everything before the first comma.
-const SURNAME_MATCH = /[^,]+/;
+// "Braund" in "Braund, Mr. Owen Harris": everything before the first comma. Anchored, the
+// Tokenizer yields at most one token per name: half the time of /[^,]+/, which also tokenized
+// the rest of the name (`deno task profile:tokenizers`).
+const SURNAME_MATCH = /^[^,]+/;
 
-/** Surname from the name: the text before the first comma ("" for an empty name). */
+/**
+ * Surname from the name: the text before the first comma; "" (missing: no known group) for an
+ * empty name or one that starts with a comma.
+ */
 export class SurnameFromName implements Derivation {
   readonly inputs: readonly string[] = ["Name"];
   readonly output = "Surname";
