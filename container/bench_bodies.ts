@@ -7,7 +7,7 @@
  */
 
 import { columnsFromRecords, columnsFromRows, type RawColumns } from "../src/codec/columns.ts";
-import { parseCsv } from "../src/codec/csv.ts";
+import { csvField, parseCsv } from "../src/codec/csv.ts";
 import { PASSENGER_FIELDS } from "../src/codec/schema.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -70,12 +70,7 @@ export function take(records: readonly PassengerRecord[], n: number): PassengerR
 export const columnsOf = (records: readonly PassengerRecord[]): RawColumns =>
   columnsFromRecords(records);
 
-const csvCell = (v: string | number | undefined) =>
-  v === undefined
-    ? ""
-    : typeof v === "number" || !/[",\r\n]/.test(v)
-    ? String(v)
-    : `"${v.replaceAll('"', '""')}"`;
+const csvCell = (v: string | number | undefined) => (v === undefined ? "" : csvField(v));
 
 /** Request bodies of each media type for `records`. */
 export function bodies(records: readonly PassengerRecord[]): Record<string, string> {
