@@ -37,11 +37,12 @@ COPY --from=build /app /app
 WORKDIR /app
 ENV DENO_DIR=/app/.deno-dir \
     DENO_NO_UPDATE_CHECK=1 \
+    ORT_DISABLE_TELEMETRY=1 \
     NO_COLOR=1 \
     HOME=/tmp
 EXPOSE 8080
 USER 1000
 # manual node_modules: use what the build installed, never resolve or download at start-up.
 # Permissions: read the app and the SageMaker model directory, the server's environment
-# variables, listen on 0.0.0.0; FFI for onnxruntime's native binding and container/memory.ts.
-ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--unstable-net", "--v8-flags=--max-semi-space-size=4,--expose-gc", "--allow-read=/app,/opt/ml/model", "--allow-env=MODEL_DIR,MODEL_THREADS,RELEASE_STARTUP_MEMORY,SAGEMAKER_BIND_TO_PORT,SAGEMAKER_MAX_PAYLOAD_IN_MB,SAGEMAKER_MODEL_SERVER_TIMEOUT,SAGEMAKER_MODEL_SERVER_WORKERS,ENDPOINT_NAME,VARIANT_NAME,METRICS_NAMESPACE,METRICS_DIMENSIONS,METRICS_EMF", "--allow-net=0.0.0.0", "--allow-ffi", "/app/container/server.ts"]
+# variables, the total memory (admission defaults), listen on 0.0.0.0; FFI for onnxruntime's native binding and container/memory.ts.
+ENTRYPOINT ["/usr/bin/deno", "run", "--cached-only", "--node-modules-dir=manual", "--unstable-net", "--v8-flags=--max-semi-space-size=4,--expose-gc", "--allow-read=/app,/opt/ml/model", "--allow-sys=systemMemoryInfo", "--allow-env=MAX_INFLIGHT_BODY_MB,MAX_INFLIGHT_REQUESTS,MODEL_DIR,MODEL_THREADS,RELEASE_STARTUP_MEMORY,SAGEMAKER_BIND_TO_PORT,SAGEMAKER_MAX_PAYLOAD_IN_MB,SAGEMAKER_MODEL_SERVER_TIMEOUT,SAGEMAKER_MODEL_SERVER_WORKERS,ENDPOINT_NAME,VARIANT_NAME,METRICS_NAMESPACE,METRICS_DIMENSIONS,METRICS_EMF", "--allow-net=0.0.0.0", "--allow-ffi", "/app/container/server.ts"]

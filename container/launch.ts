@@ -29,16 +29,23 @@ export interface LaunchOptions {
 }
 
 /**
- * The arguments of `deno task serve` after "deno" (deno.json), so that tests and benchmarks
- * start the server exactly as users do.
+ * `deno task serve` split into its environment prefix (`NAME=value ...`, the privacy opt-outs)
+ * and the arguments after "deno" (deno.json), so that tests and benchmarks start the server
+ * exactly as users do.
  */
-export function serveArgs(): string[] {
+export function serveCommand(): { env: Record<string, string>; args: string[] } {
   const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
-  const [deno, ...args] = String(config.tasks.serve).split(/\s+/);
-  if (deno !== "deno" || args[0] !== "run" || !args.includes("container/server.ts")) {
-    throw new Error(`deno.json's serve task is not "deno run ... container/server.ts"`);
+  const words = String(config.tasks.serve).split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? "")) {
+    const [name, ...value] = words.shift()!.split("=");
+    env[name] = value.join("=");
   }
-  return args;
+  const [deno, ...args] = words;
+  if (deno !== "deno" || args[0] !== "run" || !args.includes("container/server.ts")) {
+    throw new Error(`deno.json's serve task is not "[NAME=value ...] deno run ... server.ts"`);
+  }
+  return { env, args };
 }
 
 /** Launches the server; resolves once /ping says 200 (or rejects with its logs). */
@@ -49,9 +56,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { waitReady = true, keepLogs = true } = options;
   let ready = false;
+  const serve = serveCommand();
   const process = new Deno.Command(Deno.execPath(), {
     args: [
-      ...serveArgs(),
+      ...serve.args,
       "--host",
       "127.0.0.1",
       "--port",
@@ -59,7 +67,7 @@ export async function startServer(
       ...args,
     ],
     cwd: ROOT,
-    env: { MODEL_DIR: "/nonexistent", NO_COLOR: "1", ...env },
+    env: { ...serve.env, MODEL_DIR: "/nonexistent", NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -8,7 +8,9 @@
 import { columnsFromRecords } from "../src/codec/columns.ts";
 import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
+import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
+import { startOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 import { createMetrics, type MetricsConfig } from "./metrics.ts";
 
@@ -22,6 +24,8 @@ export interface UnitConfig {
   maxPayloadBytes: number;
   maxConcurrentTransforms: number;
   bodyTimeoutMs: number;
+  /** This unit's bound on requests and body bytes in progress. */
+  admission: AdmissionLimits;
   /** 0 for the main thread, 1.. for workers. */
   worker: number;
   /** EMF and /metrics; the counters are shared by every unit. */
@@ -53,10 +57,15 @@ async function warmUp(model: OnnxModel): Promise<void> {
 export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
+  // Started with the first large body: a unit that never sees one costs no second session.
+  let offload: ReturnType<typeof startOffload> | undefined;
   const handler = createHandler(slot, {
+    answerLarge: (bytes, type, accept) =>
+      (offload ??= startOffload(config.modelPath, config.threads)).answer(bytes, type, accept),
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    admission: new Admission(config.admission),
     log,
     metrics: createMetrics(config.metrics),
   });
@@ -104,6 +113,7 @@ export function startUnit(config: UnitConfig): Unit {
     stopReleasing();
     await handler.drain();
     await server.shutdown();
+    offload?.stop();
   };
   return {
     server,

@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { admissionLimits } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { metricsConfigFromEnv } from "./metrics.ts";
 import { log, startUnit } from "./serve.ts";
@@ -27,9 +28,12 @@ SAGEMAKER_MODEL_SERVER_TIMEOUT (seconds a request body may take to arrive, else 
 MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
 with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
 (onnxruntime threads per prediction; default: CPUs / workers), RELEASE_STARTUP_MEMORY (0: keep
-the pages start-up touched resident; see container/memory.ts). Metrics (container/metrics.ts):
-METRICS_NAMESPACE (default Titanic/Inference), METRICS_DIMENSIONS (Name=value,...; default
-EndpointName=ENDPOINT_NAME, VariantName=VARIANT_NAME), METRICS_EMF (0: no EMF lines).
+the pages start-up touched resident; see container/memory.ts), MAX_INFLIGHT_REQUESTS and
+MAX_INFLIGHT_BODY_MB (per serving unit: past either, /invocations answers 503 with Retry-After
+before reading the body; defaults sized from the cgroup's memory.max, else the machine's memory).
+Metrics (container/metrics.ts): METRICS_NAMESPACE (default Titanic/Inference), METRICS_DIMENSIONS
+(Name=value,...; default EndpointName=ENDPOINT_NAME, VariantName=VARIANT_NAME), METRICS_EMF (0: no
+EMF lines).
 `;
 
 function die(message: string): never {
@@ -88,6 +92,27 @@ if (!(Number.isInteger(workers) && workers >= 1)) die("invalid SAGEMAKER_MODEL_S
 // onnxruntime runs block their thread: split the cores between the serving units.
 const threads = Number(Deno.env.get("MODEL_THREADS")) || Math.max(1, Math.floor(cpus / workers));
 const modelPath = await findModel(values.model as string | undefined);
+const maxPayloadBytes = Math.floor(maxPayloadMb * 1024 * 1024);
+let limits: ReturnType<typeof admissionLimits>;
+try {
+  limits = admissionLimits((name) => Deno.env.get(name), workers, maxPayloadBytes);
+} catch (err) {
+  die((err as Error).message);
+}
+const admission = { maxRequests: limits.maxRequests, maxBodyBytes: limits.maxBodyBytes };
+// What Batch Transform may send at once: one full-size body per unit, which every unit admits
+// whatever its budget (admission.ts); more would only queue behind the CPUs.
+const maxConcurrentTransforms = workers;
+log({
+  level: "info",
+  message: "admission limits per serving unit",
+  units: workers,
+  max_requests: limits.maxRequests,
+  max_body_mb: Math.round(limits.maxBodyBytes / 1024 / 1024 * 10) / 10,
+  memory_mb: Math.round(limits.memoryBytes / 1024 / 1024),
+  memory_source: limits.memorySource,
+  max_concurrent_transforms: maxConcurrentTransforms,
+});
 let metrics;
 try {
   metrics = metricsConfigFromEnv((name) => Deno.env.get(name));
@@ -100,9 +125,10 @@ const base = {
   reusePort: workers > 1,
   modelPath,
   threads,
-  maxPayloadBytes: Math.floor(maxPayloadMb * 1024 * 1024),
-  maxConcurrentTransforms: workers,
+  maxPayloadBytes,
+  maxConcurrentTransforms,
   bodyTimeoutMs: timeoutSeconds * 1000,
+  admission,
   metrics,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the

@@ -7,6 +7,7 @@
  */
 
 import { basename } from "node:path";
+import "./inference/telemetry_off.ts"; // before onnxruntime loads
 import * as ort from "onnxruntime-node";
 import { encodeInputs, inputSpec, type ModelInputs } from "./codec/inputs.ts";
 import { obtainDataset, TEST_FILE, TRAIN_FILE } from "./data/dataset.ts";

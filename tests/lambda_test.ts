@@ -13,7 +13,7 @@ import { createProxy, type FunctionUrlEvent } from "../src/deploy/lambda.ts";
 import { ownershipTags } from "../src/deploy/naming.ts";
 import { withTempDir } from "./helpers.ts";
 import { startControlPlane } from "./sagemaker_control_plane.ts";
-import { FAKE_AWS, startEmulator } from "./sagemaker_emulator.ts";
+import { FAKE_AWS, FAULTS, startEmulator } from "./sagemaker_emulator.ts";
 import { startServer } from "./server_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -154,6 +154,45 @@ Deno.test("lambda proxy and invoke, through the SDK and a SageMaker stand-in, to
 
         const get = await handler(functionUrlEvent(undefined, {}, { method: "GET" }));
         assert.equal(get.statusCode, 405);
+      },
+    );
+
+    await t.step(
+      "InvokeEndpoint's own failures: the model's status in the project's words, AWS's logged",
+      async () => {
+        const want: Record<string, [number, string, string | null]> = {
+          "no-such-endpoint": [503, "model_unavailable", null],
+          "too-large": [400, "invalid_request", null],
+          warming: [503, "model_not_ready", "5"],
+          throttled: [429, "throttled", "1"],
+          unavailable: [503, "model_unavailable", "5"],
+          failing: [502, "model_unreachable", null],
+        };
+        assert.deepEqual(Object.keys(want).sort(), Object.keys(FAULTS).sort());
+        const logged: string[] = [];
+        const consoleError = console.error;
+        console.error = (line: string) => logged.push(line);
+        try {
+          for (const [endpoint, [status, error, retryAfter]] of Object.entries(want)) {
+            const proxy = createProxy((request) => invokeEndpoint(client, endpoint, request));
+            const result = await proxy(
+              functionUrlEvent('{"Pclass": 1, "Sex": "female"}', {
+                "content-type": "application/json",
+              }),
+            );
+            assert.equal(result.statusCode, status, endpoint);
+            const body = JSON.parse(result.body);
+            assert.deepEqual(Object.keys(body), ["error", "message"]);
+            assert.equal(body.error, error, endpoint);
+            assert.doesNotMatch(result.body, /arn:|123456789012|validation error|Rate exceeded/);
+            assert.equal(result.headers["retry-after"] ?? null, retryAfter, endpoint);
+            const entry = JSON.parse(logged.at(-1)!);
+            assert.equal(entry.error, FAULTS[endpoint].type);
+            assert.equal(entry.message, FAULTS[endpoint].message);
+          }
+        } finally {
+          console.error = consoleError;
+        }
       },
     );
 

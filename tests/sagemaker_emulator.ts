@@ -12,12 +12,54 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/**
+ * InvokeEndpoint's own failures, by endpoint name: status and error type as in the service's
+ * model (botocore sagemaker-runtime: ValidationError 400, ModelNotReadyException 429,
+ * ServiceUnavailable 503, InternalFailure 500; ThrottlingException is AWS's common 400), with
+ * messages shaped like the real ones (ARNs and account ids included).
+ */
+export const FAULTS: Record<string, { status: number; type: string; message: string }> = {
+  "no-such-endpoint": {
+    status: 400,
+    type: "ValidationError",
+    message: "Endpoint no-such-endpoint of account 123456789012 not found.",
+  },
+  "too-large": {
+    status: 400,
+    type: "ValidationError",
+    message: "1 validation error detected: Value at 'body' failed to satisfy constraint: " +
+      "Member must have length less than or equal to 6291456",
+  },
+  warming: {
+    status: 429,
+    type: "ModelNotReadyException",
+    message: "Model for endpoint arn:aws:sagemaker:us-east-1:123456789012:endpoint/warming is " +
+      "not ready",
+  },
+  throttled: { status: 400, type: "ThrottlingException", message: "Rate exceeded" },
+  unavailable: { status: 503, type: "ServiceUnavailable", message: "Service is unavailable" },
+  failing: {
+    status: 500,
+    type: "InternalFailure",
+    message:
+      "An internal failure occurred for arn:aws:sagemaker:us-east-1:123456789012:endpoint/failing",
+  },
+};
+
 export function startEmulator(containerUrl: string): Emulator {
   const requests: Emulator["requests"] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(new URL(req.url).pathname);
     if (req.method !== "POST" || !match) return new Response("not found", { status: 404 });
     const endpoint = decodeURIComponent(match[1]);
+    const fault = FAULTS[endpoint];
+    if (fault) {
+      await req.body?.cancel();
+      return new Response(JSON.stringify({ message: fault.message }), {
+        status: fault.status,
+        headers: { "content-type": "application/json", "x-amzn-errortype": fault.type },
+      });
+    }
     requests.push({
       endpoint,
       contentType: req.headers.get("content-type"),

@@ -222,8 +222,11 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
       const line = await server.startupDone;
       assert.equal(line?.message, "start-up memory released", JSON.stringify(line));
       assert.ok(Number(line.segments) > 0);
+      // Linux pages out only pages no other process maps: while other test files run their own
+      // deno and onnxruntime at the same time, the drop can be 0. The drop itself is measured
+      // in container/memory_test.ts; here the release must run and never grow the process.
       assert.ok(
-        Number(line.rss_mb_after) < Number(line.rss_mb_before),
+        Number(line.rss_mb_after) <= Number(line.rss_mb_before),
         `RSS ${line.rss_mb_before} MB -> ${line.rss_mb_after} MB`,
       );
     });

@@ -2,7 +2,8 @@
  * A Lambda proxy (Node.js 20 runtime, Function URL, payload format 2.0) in front of the
  * SageMaker endpoint: it forwards the body (base64 handled), Content-Type and Accept to
  * InvokeEndpoint and returns the model's answer with its content type; a ModelError keeps the
- * model's original status and message; a request without a body is a 400.
+ * model's original status and message; a request without a body is a 400; InvokeEndpoint's own
+ * failures get a short answer with the model's status (see REFUSALS), AWS's message is logged.
  * Configuration: ENDPOINT_NAME (required), AWS_REGION (set by Lambda).
  * @module
  */
@@ -88,18 +89,91 @@ export function createProxy(invoke: (request: InvokeRequest) => Promise<InvokeRe
         isBase64Encoded: false,
       };
     } catch (err) {
-      const name = (err as Error)?.name ?? "Error";
-      const status = name === "ModelNotReadyException"
-        ? 503
-        : name === "ThrottlingException"
-        ? 429
-        : 502;
-      console.error(
-        JSON.stringify({ level: "error", error: name, message: String((err as Error)?.message) }),
-      );
-      return json(status, { error: name, message: String((err as Error)?.message ?? err) });
+      return refusal(err);
     }
   };
+}
+
+/**
+ * What the caller hears when InvokeEndpoint fails (a ModelError never gets here: it is the
+ * model's own answer): a status and a short message saying how the model stands, in the
+ * project's words. AWS's message (ARNs, account ids, endpoint names) goes to the log only.
+ */
+interface Refusal {
+  status: number;
+  error: string;
+  message: string;
+  /** Seconds, for Retry-After. */
+  retry?: number;
+}
+
+const REFUSALS: Record<string, Refusal> = {
+  ValidationError: {
+    status: 400,
+    error: "invalid_request",
+    message: "SageMaker refused the request (a body over 6 MB, or a header it does not accept)",
+  },
+  ModelNotReadyException: {
+    status: 503,
+    error: "model_not_ready",
+    message: "the model is starting; try again shortly",
+    retry: 5,
+  },
+  ThrottlingException: {
+    status: 429,
+    error: "throttled",
+    message: "the model is receiving too many requests; try again shortly",
+    retry: 1,
+  },
+  ServiceUnavailable: {
+    status: 503,
+    error: "model_unavailable",
+    message: "the model is unavailable; try again shortly",
+    retry: 5,
+  },
+};
+const ENDPOINT_MISSING: Refusal = {
+  status: 503,
+  error: "model_unavailable",
+  message: "the model is not deployed",
+};
+const MISCONFIGURED: Refusal = {
+  status: 500,
+  error: "proxy_misconfigured",
+  message: "the proxy cannot call the model (its configuration or permissions)",
+};
+const UNREACHABLE: Refusal = {
+  status: 502,
+  error: "model_unreachable",
+  message: "the model did not answer",
+};
+
+/** Failures before a request leaves the proxy: no ENDPOINT_NAME, no credentials. */
+const PROXY_FAULTS = new Set(["ConfigurationError", "CredentialsProviderError"]);
+
+function refusal(err: unknown): FunctionUrlResult {
+  const e = err as {
+    name?: string;
+    message?: string;
+    $fault?: string;
+    $metadata?: Record<string, unknown>;
+  };
+  const name = e?.name ?? "Error";
+  console.error(JSON.stringify({
+    level: "error",
+    error: name,
+    message: String(e?.message ?? err),
+    aws_status: e?.$metadata?.httpStatusCode,
+    aws_request_id: e?.$metadata?.requestId,
+  }));
+  const known = name === "ValidationError" && /endpoint .* not found/i.test(String(e?.message))
+    ? ENDPOINT_MISSING
+    : REFUSALS[name] ??
+      // A client fault that is none of the above is the proxy's (credentials, role, region).
+      (e?.$fault === "client" || PROXY_FAULTS.has(name) ? MISCONFIGURED : UNREACHABLE);
+  const result = json(known.status, { error: known.error, message: known.message });
+  if (known.retry) result.headers["retry-after"] = String(known.retry);
+  return result;
 }
 
 let client: SageMakerRuntimeClient | undefined;

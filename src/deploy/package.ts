@@ -53,20 +53,29 @@ export async function packageModel(
   return { bytes: gz.length, sha256: await sha256Hex(gz) };
 }
 
-/** Bundles the Lambda proxy with its dependencies into `<dir>/index.mjs` and zips it. */
+/**
+ * Bundles the Lambda proxy with its dependencies into `<dir>/index.mjs` and zips it. esbuild is
+ * the npm package pinned in deno.lock (`deno bundle` would download its own at run time).
+ */
 export async function bundleLambda(dir: string): Promise<{ zip: string; bytes: number }> {
   await Deno.mkdir(dir, { recursive: true });
   const module = join(dir, "index.mjs");
-  await run(Deno.execPath(), [
-    "bundle",
-    "--platform",
-    "deno",
-    "--format",
-    "esm",
-    "-o",
-    module,
-    join(PROJECT_ROOT, "src/deploy/lambda.ts"),
-  ], PROJECT_ROOT);
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(PROJECT_ROOT, "src/deploy/lambda.ts")],
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    // The SDK's CommonJS parts call require(): give the ES module one.
+    banner: {
+      js:
+        `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);`,
+    },
+    outfile: module,
+    logLevel: "error",
+  });
   // A fixed timestamp (1980-01-01, zip's epoch) keeps the archive reproducible.
   await Deno.utime(module, 315532800, 315532800);
   const zip = `${dir}.zip`;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import "./telemetry_off.ts"; // before onnxruntime loads
 import * as ort from "onnxruntime-node";
 import type { ModelInputs } from "../codec/inputs.ts";
 import { sha256Hex } from "../util/fs.ts";

@@ -1,0 +1,88 @@
+/**
+ * How much work the server admits, from the memory the process may use: the cgroup's limit
+ * (a container's `--memory`, SageMaker's instance) when there is one and readable (Deno lets a
+ * process read /sys only with --allow-all), else the machine's memory (Deno.systemMemoryInfo).
+ * Configurable per serving unit with MAX_INFLIGHT_REQUESTS and MAX_INFLIGHT_BODY_MB.
+ * @module
+ */
+
+import type { AdmissionLimits } from "./admission.ts";
+
+const MB = 1024 * 1024;
+
+/**
+ * Bytes of memory a request holds at its peak per byte of body: the body, its text, the parsed
+ * rows and columns, the encoded tensors and the response (a 6 MB CSV peaks near 100 MB).
+ */
+export const PEAK_BYTES_PER_BODY_BYTE = 18;
+/** The resident set of an idle server with its units (measured: about 90-120 MB for 2). */
+const BASELINE_BYTES = 160 * MB;
+/** The share of the memory limit the admitted work may reach. */
+const USABLE_SHARE = 0.75;
+/** Small requests cost little: this bound only stops an unbounded pile-up. */
+const DEFAULT_MAX_REQUESTS = 256;
+
+function readNumber(path: string): number | undefined {
+  try {
+    const text = Deno.readTextFileSync(path).trim();
+    const value = Number(text);
+    return Number.isFinite(value) && value > 0 ? value : undefined; // "max": no limit
+  } catch {
+    return undefined; // absent, or not readable under the process's permissions
+  }
+}
+
+/** The memory the process may use, in bytes, and where that figure comes from. */
+export function memoryLimit(): { bytes: number; source: string } {
+  const v2 = readNumber("/sys/fs/cgroup/memory.max");
+  const v1 = readNumber("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  let total: number | undefined;
+  try {
+    total = Deno.systemMemoryInfo().total; // --allow-sys=systemMemoryInfo
+  } catch { /* not allowed */ }
+  const cgroup = v2 ?? v1;
+  // cgroup v1 reports "no limit" as a huge number: the machine's memory bounds it anyway.
+  if (cgroup !== undefined && (total === undefined || cgroup < total)) {
+    return { bytes: cgroup, source: v2 !== undefined ? "cgroup memory.max" : "cgroup v1 limit" };
+  }
+  if (total !== undefined) return { bytes: total, source: "system memory" };
+  return { bytes: 1024 * MB, source: "unknown (assumed 1 GiB)" };
+}
+
+/**
+ * Default limits per unit: the usable memory less the baseline, divided by the peak cost of a
+ * body byte, shared between `units`; never less than one body of `maxPayloadBytes` per unit.
+ */
+export function defaultLimits(
+  memoryBytes: number,
+  units: number,
+  maxPayloadBytes: number,
+): AdmissionLimits {
+  const forBodies = Math.max(0, memoryBytes * USABLE_SHARE - BASELINE_BYTES) /
+    PEAK_BYTES_PER_BODY_BYTE;
+  return {
+    maxRequests: DEFAULT_MAX_REQUESTS,
+    maxBodyBytes: Math.max(maxPayloadBytes, Math.floor(forBodies / units)),
+  };
+}
+
+/** The limits in force: the environment's where set, else the defaults. Throws on bad values. */
+export function admissionLimits(
+  env: (name: string) => string | undefined,
+  units: number,
+  maxPayloadBytes: number,
+): AdmissionLimits & { memoryBytes: number; memorySource: string } {
+  const memory = memoryLimit();
+  const defaults = defaultLimits(memory.bytes, units, maxPayloadBytes);
+  const requests = env("MAX_INFLIGHT_REQUESTS");
+  const bodyMb = env("MAX_INFLIGHT_BODY_MB");
+  const maxRequests = requests === undefined ? defaults.maxRequests : Number(requests);
+  const maxBodyBytes = bodyMb === undefined
+    ? defaults.maxBodyBytes
+    : Math.floor(Number(bodyMb) * MB);
+  if (!(Number.isInteger(maxRequests) && maxRequests >= 1)) {
+    throw new Error("invalid MAX_INFLIGHT_REQUESTS (a whole number >= 1)");
+  }
+  if (!(maxBodyBytes >= 1)) throw new Error("invalid MAX_INFLIGHT_BODY_MB (a number > 0)");
+  return { maxRequests, maxBodyBytes, memoryBytes: memory.bytes, memorySource: memory.source };
+}

@@ -1,0 +1,250 @@
+/**
+ * `deno task test:load`: the load and fault suite. Starts the real server on loopback (as
+ * `deno task serve` does) with the admission budget of a 1 GiB container, and runs bounded
+ * scenarios, printing figures and failing (exit 1) when a rule breaks:
+ *
+ * - heavy: 16 clients each sending 6 MB CSV bodies at once: /ping (timed from a Worker of its
+ *   own) always < 2 s, every answer 200 or JSON 503/429, peak RSS <= 1 GiB, RSS back under
+ *   150 MB within 5 s after;
+ * - slow: 200 connections that declare a 6 MB body and trickle it: RSS barely moves, and a
+ *   normal client keeps being answered (p99 printed);
+ * - drain: SIGTERM with requests in flight: they are answered, and the process exits 0.
+ *
+ * Nothing outbound: everything goes to 127.0.0.1 (tests/privacy_test.ts traces the server).
+ * @module
+ */
+
+import { defaultLimits } from "./limits.ts";
+import { type RunningServer, startServer } from "./launch.ts";
+
+const MB = 1024 * 1024;
+const GIB = 1024 * MB;
+const CLIENTS = 16;
+const REQUESTS_PER_CLIENT = 2;
+const BODY_BYTES = 6_000_000;
+const SLOW_CONNECTIONS = 200;
+
+const failures: string[] = [];
+const rule = (ok: boolean, what: string) => {
+  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+
+/** Resident and peak resident memory of the server process, in MB. */
+function memory(server: RunningServer): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${server.process.pid}/status`);
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
+  return { rss: mb("VmRSS"), peak: mb("VmHWM") };
+}
+
+/** A CSV of passengers of about `bytes` (Kaggle's test.csv layout, header row first). */
+function csvBody(bytes: number): string {
+  const ROOT = new URL("../", import.meta.url).pathname;
+  const [header, ...rows] = Deno.readTextFileSync(`${ROOT}container/examples/passengers.csv`)
+    .trim().split("\n");
+  const lines = [header];
+  let size = header.length + 1;
+  for (let i = 0; size < bytes; i++) {
+    const line = rows[i % rows.length];
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Pings /ping every 100 ms from a Worker (its own event loop) until stopped. */
+function startPinger(url: string) {
+  const source = `
+    let stop = false;
+    const times = [], statuses = {};
+    self.onmessage = () => { stop = true; };
+    (async () => {
+      while (!stop) {
+        const t = performance.now();
+        try {
+          const res = await fetch("${url}/ping", { signal: AbortSignal.timeout(10000) });
+          await res.body?.cancel();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        } catch { statuses.error = (statuses.error ?? 0) + 1; }
+        times.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      self.postMessage({ times, statuses });
+    })();`;
+  const worker = new Worker(
+    URL.createObjectURL(new Blob([source], { type: "text/javascript" })),
+    { type: "module" },
+  );
+  return {
+    async stop(): Promise<{ times: number[]; statuses: Record<string, number> }> {
+      const result = new Promise<{ times: number[]; statuses: Record<string, number> }>((r) => {
+        worker.onmessage = (e) => r(e.data);
+      });
+      worker.postMessage("stop");
+      const out = await result;
+      worker.terminate();
+      return out;
+    },
+  };
+}
+
+async function heavy(server: RunningServer) {
+  console.log(`heavy: ${CLIENTS} clients x ${REQUESTS_PER_CLIENT} CSV bodies of 6 MB`);
+  const body = csvBody(BODY_BYTES);
+  const before = memory(server);
+  const pinger = startPinger(server.url);
+  const statuses: Record<string, number> = {};
+  const bad: string[] = [];
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    for (let i = 0; i < REQUESTS_PER_CLIENT; i++) {
+      const t = performance.now();
+      try {
+        const res = await fetch(`${server.url}/invocations`, {
+          method: "POST",
+          headers: { "content-type": "text/csv" },
+          body,
+        });
+        const text = await res.text();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (res.status === 200) latencies.push(performance.now() - t);
+        else if (res.status === 503 || res.status === 429) {
+          const json = res.headers.get("content-type") === "application/json" &&
+            typeof JSON.parse(text).error === "string";
+          if (!json || !res.headers.get("retry-after")) bad.push(`${res.status} ${text}`);
+          await sleep(Number(res.headers.get("retry-after")) * 1000);
+        } else bad.push(`${res.status} ${text.slice(0, 200)}`);
+      } catch (err) {
+        statuses.error = (statuses.error ?? 0) + 1;
+        bad.push(`connection: ${(err as Error).message}`);
+      }
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const ping = await pinger.stop();
+  const after = memory(server);
+  let settled = after.rss;
+  for (let i = 0; i < 10 && settled >= 150; i++) {
+    await sleep(500);
+    settled = memory(server).rss;
+  }
+  console.log(
+    `  answers ${JSON.stringify(statuses)} in ${seconds.toFixed(1)} s; 200s took p50 ` +
+      `${(percentile(latencies, 0.5) / 1000).toFixed(2)} s, max ${
+        (Math.max(...latencies) / 1000).toFixed(2)
+      } s`,
+  );
+  console.log(
+    `  /ping: ${ping.times.length} checks ${JSON.stringify(ping.statuses)}, p50 ${
+      percentile(ping.times, 0.5).toFixed(1)
+    } ms, p99 ${percentile(ping.times, 0.99).toFixed(1)} ms, max ${
+      Math.max(...ping.times).toFixed(1)
+    } ms`,
+  );
+  console.log(
+    `  RSS ${before.rss.toFixed(0)} MB before, peak ${after.peak.toFixed(0)} MB, ` +
+      `${after.rss.toFixed(0)} MB at the end, ${settled.toFixed(0)} MB up to 5 s later`,
+  );
+  rule(bad.length === 0, `every answer 200 or JSON 503/429 with Retry-After ${bad.slice(0, 3)}`);
+  rule((statuses[200] ?? 0) > 0, "some bodies were answered 200");
+  rule(Math.max(...ping.times) < 2000 && !ping.statuses.error, "/ping always < 2 s");
+  rule(
+    Object.keys(ping.statuses).every((s) => s === "200"),
+    "/ping 200 throughout (also while shedding)",
+  );
+  rule(after.peak <= 1024, "peak RSS <= 1 GiB");
+  rule(settled < 150, "RSS under 150 MB within 5 s after");
+}
+
+async function slow(server: RunningServer) {
+  console.log(`slow: ${SLOW_CONNECTIONS} connections declaring 6 MB, trickling their bodies`);
+  const before = memory(server).rss;
+  const { hostname, port } = new URL(server.url);
+  const conns: Deno.Conn[] = [];
+  const head = new TextEncoder().encode(
+    `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n` +
+      `Content-Length: ${BODY_BYTES}\r\n\r\nPassengerId,Pclass,Sex\n`,
+  );
+  for (let i = 0; i < SLOW_CONNECTIONS; i++) {
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    await conn.write(head);
+    conns.push(conn);
+  }
+  const trickle = setInterval(() => {
+    for (const c of conns) c.write(new TextEncoder().encode("1,3,male\n")).catch(() => {});
+  }, 1000);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const end = performance.now() + 5000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    const res = await fetch(`${server.url}/invocations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ Pclass: 1, Sex: "female" }),
+    });
+    await res.text();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    latencies.push(performance.now() - t);
+  }
+  const during = memory(server).rss;
+  clearInterval(trickle);
+  for (const c of conns) c.close();
+  console.log(
+    `  RSS ${before.toFixed(0)} MB -> ${during.toFixed(0)} MB with them open; a normal client: ` +
+      `${latencies.length} requests ${JSON.stringify(statuses)}, p50 ${
+        percentile(latencies, 0.5).toFixed(1)
+      } ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms`,
+  );
+  // Each would hold a buffer of its declared 6 MB if sized by Content-Length (1.2 GB).
+  rule(during - before < 100, "trickling connections hold no buffer of their declared size");
+  rule(Object.keys(statuses).every((s) => s === "200" || s === "503"), "normal client answered");
+}
+
+async function drain(server: RunningServer) {
+  console.log("drain: SIGTERM with 6 MB requests in flight");
+  const body = csvBody(BODY_BYTES);
+  const inFlight = Array.from({ length: 2 }, () =>
+    fetch(`${server.url}/invocations`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body,
+    }).then(async (res) => ({ status: res.status, size: (await res.text()).length }))
+      .catch((err) => ({ status: 0, size: 0, err: String(err) })));
+  await sleep(300);
+  const t = performance.now();
+  server.process.kill("SIGTERM");
+  const answers = await Promise.all(inFlight);
+  const status = await server.exited;
+  console.log(
+    `  answers ${JSON.stringify(answers.map((a) => a.status))}, exit ${status.code} ` +
+      `${((performance.now() - t) / 1000).toFixed(2)} s after SIGTERM`,
+  );
+  rule(answers.every((a) => a.status === 200 || a.status === 503), "in-flight requests answered");
+  rule(status.code === 0, "exit 0 after draining");
+}
+
+// The budget of a 1 GiB container (the goal), whatever this machine's memory.
+const units = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
+  navigator.hardwareConcurrency || 1;
+const budget = defaultLimits(GIB, units, 6 * MB);
+const env = { MAX_INFLIGHT_BODY_MB: String(budget.maxBodyBytes / MB) };
+console.log(
+  `server: ${units} serving units, ${(budget.maxBodyBytes / MB).toFixed(1)} MB of bodies each ` +
+    `(the default for a 1 GiB memory limit)`,
+);
+const server = await startServer([], env, { keepLogs: false });
+try {
+  await heavy(server);
+  await slow(server);
+} finally {
+  await drain(server);
+}
+console.log(failures.length ? `FAILED: ${failures.length} rule(s)` : "all rules held");
+Deno.exit(failures.length ? 1 : 0);
