@@ -22,6 +22,8 @@ export interface Predictions {
 export interface LoadModelOptions {
   /** Threads onnxruntime may use inside one run (default 1: the server scales by requests). */
   intraOpThreads?: number;
+  /** Write onnxruntime's per-node profile (Chrome trace JSON) to files with this prefix. */
+  profileFilePrefix?: string;
 }
 
 /** A loaded, checksum-verified model. */
@@ -104,6 +106,9 @@ export async function createSession(
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
+    ...(options.profileFilePrefix
+      ? { enableProfiling: true, profileFilePrefix: options.profileFilePrefix }
+      : {}),
     // Idle onnxruntime threads must not spin: they would take the cores from the event loop.
     extra: { session: { intra_op: { allow_spinning: "0" } } },
   });
