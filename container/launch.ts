@@ -29,23 +29,29 @@ export interface LaunchOptions {
 }
 
 /**
- * `deno task serve` split into its environment prefix (`NAME=value ...`, the privacy opt-outs)
- * and the arguments after "deno" (deno.json), so that tests and benchmarks start the server
- * exactly as users do.
+ * A deno.json task split into its environment prefix (`NAME=value ...`, the privacy opt-outs)
+ * and the arguments after "deno", so that tests and benchmarks run it exactly as users do.
  */
-export function serveCommand(): { env: Record<string, string>; args: string[] } {
+export function taskCommand(name: string): { env: Record<string, string>; args: string[] } {
   const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
-  const words = String(config.tasks.serve).split(/\s+/);
+  const words = String(config.tasks[name]).split(/\s+/);
   const env: Record<string, string> = {};
   while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? "")) {
-    const [name, ...value] = words.shift()!.split("=");
-    env[name] = value.join("=");
+    const [key, ...value] = words.shift()!.split("=");
+    env[key] = value.join("=");
   }
   const [deno, ...args] = words;
-  if (deno !== "deno" || args[0] !== "run" || !args.includes("container/server.ts")) {
+  if (deno !== "deno") throw new Error(`task ${name} is not "[NAME=value ...] deno ..."`);
+  return { env, args };
+}
+
+/** `deno task serve` as {@link taskCommand} splits it. */
+export function serveCommand(): { env: Record<string, string>; args: string[] } {
+  const command = taskCommand("serve");
+  if (command.args[0] !== "run" || !command.args.includes("container/server.ts")) {
     throw new Error(`deno.json's serve task is not "[NAME=value ...] deno run ... server.ts"`);
   }
-  return { env, args };
+  return command;
 }
 
 /** Launches the server; resolves once /ping says 200 (or rejects with its logs). */

@@ -1,5 +1,7 @@
 /** Runs a deno.json task as users do (its own permissions), capturing the output. */
 
+import { taskCommand } from "../container/launch.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** `deno task NAME ...args`, without the shell: the task's `deno run` line plus `args`. */
@@ -8,13 +10,11 @@ export async function runTask(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string; out: string }> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const [deno, ...rest] = String(config.tasks[name]).split(/\s+/);
-  if (deno !== "deno") throw new Error(`task ${name} is not a deno command`);
+  const task = taskCommand(name);
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [...rest, ...args],
+    args: [...task.args, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
+    env: { ...task.env, NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
