@@ -7,6 +7,7 @@
 
 import { columnsFromRecords, columnsFromRows, type RawColumns } from "../src/codec/columns.ts";
 import { CsvError, parseCsv } from "../src/codec/csv.ts";
+import { jsonSyntaxProblem } from "../src/codec/json_syntax.ts";
 import { HEADERLESS_COLUMNS, LABEL_FIELD } from "../src/codec/schema.ts";
 import { FieldError } from "../src/codec/values.ts";
 import type { Predictions } from "../src/inference/model.ts";
@@ -118,11 +119,11 @@ function parseJson(text: string): RawColumns {
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch (err) {
+  } catch {
     throw new RequestError(
       400,
       "malformed_json",
-      `the body is not JSON: ${(err as Error).message}`,
+      `the body is not JSON: ${jsonSyntaxProblem(text)}`,
     );
   }
   if (Array.isArray(body)) return records(body);
@@ -234,11 +235,11 @@ function parseJsonLines(text: string): RawColumns {
     if (!line.trim()) return;
     try {
       list.push(JSON.parse(line));
-    } catch (err) {
+    } catch {
       throw new RequestError(
         400,
         "malformed_json",
-        `line ${i + 1} is not JSON: ${(err as Error).message}`,
+        `line ${i + 1} is not JSON: ${jsonSyntaxProblem(line)}`,
         list.length,
       );
     }

@@ -188,6 +188,21 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
       }
       const invalidUtf8 = await invoke(server, new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
       assert.equal(invalidUtf8.status, 400);
+      // Syntax errors in the project's words (where, not the engine's message).
+      const notJson = JSON.parse((await invoke(server, '[{"Pclass": 1, "Sex": male}]')).text);
+      assert.equal(
+        notJson.message,
+        'the body is not JSON: unexpected "m" at character 23 (line 1, column 23)',
+      );
+      const notLine = await invoke(
+        server,
+        '{"Pclass":1,"Sex":"male"}\n{"Pclass":',
+        "application/jsonlines",
+      );
+      assert.match(
+        JSON.parse(notLine.text).message,
+        /^line 2 is not JSON: the JSON ends too early/,
+      );
     });
 
     await t.step("custom attributes are echoed", async () => {

@@ -2,7 +2,9 @@
  * Converter for tree ensembles: ai.onnx.ml.TreeEnsembleRegressor (SUM of leaf weights) and a
  * small tail that turns the sum into probabilities [1-p, p] and an ArgMax label. The
  * regressor is used instead of TreeEnsembleClassifier, whose binary label output is wrong in
- * onnxruntime when both classes carry weights (see shared/docs/onnx-export.md).
+ * onnxruntime when both classes carry weights (reproduced with onnxruntime-node 1.30: the label
+ * is always 1 while the probabilities are right), and whose LOGISTIC post-transform with base
+ * values gives wrong labels when every leaf weight has the same sign.
  * @module
  */
 
