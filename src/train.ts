@@ -84,10 +84,16 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 const spread = (s: { mean: number; std: number }) => ({ mean: round(s.mean), std: round(s.std) });
 const pct = (x: number) => (x * 100).toFixed(2);
 
-/** Largest fold count that keeps both classes in every fold. */
-function maxFolds(y: Uint8Array): number {
+/** Refuses more folds than the smaller class has rows (every fold needs both classes). */
+export function checkFoldsFit(folds: number, y: Uint8Array): void {
   const positives = y.reduce((a, b) => a + b, 0);
-  return Math.min(positives, y.length - positives);
+  const most = Math.min(positives, y.length - positives);
+  if (folds > most) {
+    throw new RangeError(
+      `--folds must be at most ${most} for these ${y.length} rows (each fold needs both ` +
+        `classes; got ${folds})`,
+    );
+  }
 }
 
 /** Refuses options that cannot give an estimate, naming the option, before any work. */
@@ -113,12 +119,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { train, test } = await loadDataset(log);
   const y = train.labels!;
   const rows = y.length;
-  if (options.folds > maxFolds(y)) {
-    throw new RangeError(
-      `--folds must be at most ${maxFolds(y)} for these ${rows} rows (each fold needs both ` +
-        `classes; got ${options.folds})`,
-    );
-  }
+  checkFoldsFit(options.folds, y);
   log(`train.csv: ${rows} rows, ${y.reduce((a, b) => a + b, 0)} survived`);
   const space = spaceOf(options.preset);
   const nested = space.length > 1;

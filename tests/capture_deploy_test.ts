@@ -20,18 +20,9 @@ import {
   validateSpec,
 } from "../src/deploy/sagemaker.ts";
 import { assertValidCalls, callsOfMock } from "./aws_models.ts";
+import { EXAMPLE_DEPLOY } from "./deploy_fixtures.ts";
 
-const SPEC: DeploySpec = {
-  endpoint: "titanic",
-  role: "arn:aws:iam::123456789012:role/sagemaker",
-  variants: [{
-    name: "primary",
-    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/titanic:1",
-    weight: 1,
-  }],
-  instanceType: "ml.t2.medium",
-  instanceCount: 1,
-};
+const SPEC: DeploySpec = EXAMPLE_DEPLOY;
 
 Deno.test("capture option: URI and sampling percentage, refusals naming the problem", () => {
   assert.deepEqual(dataCaptureConfig("s3://my-bucket/titanic/capture/,20"), {

@@ -54,20 +54,20 @@ import {
   type TransformSpec,
   validateSpec,
 } from "../src/deploy/sagemaker.ts";
+import {
+  EXAMPLE_DEPLOY,
+  EXAMPLE_IMAGE,
+  EXAMPLE_ROLE,
+  EXAMPLE_TRANSFORM,
+} from "./deploy_fixtures.ts";
 import { assertValidCalls, callsOfMock, validateCalls } from "./aws_models.ts";
 
 const notFound = (what: string) =>
   Object.assign(new Error(`Could not find ${what}`), { name: "ValidationException" });
-const ROLE = "arn:aws:iam::123456789012:role/sagemaker";
-const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/titanic:1";
+const ROLE = EXAMPLE_ROLE;
+const IMAGE = EXAMPLE_IMAGE;
 const ARN = "arn:aws:sagemaker:us-east-1:123456789012";
-const SPEC: DeploySpec = {
-  endpoint: "titanic",
-  role: ROLE,
-  variants: [{ name: "primary", image: IMAGE, weight: 1 }],
-  instanceType: "ml.t2.medium",
-  instanceCount: 1,
-};
+const SPEC: DeploySpec = EXAMPLE_DEPLOY;
 const TAGS = (endpoint = "titanic") => [
   { Key: "project", Value: "titanic-deno" },
   { Key: "endpoint", Value: endpoint },
@@ -829,16 +829,7 @@ Deno.test("push-image: creates a missing repository and builds login, tag and pu
   assert.equal(ecr.calls().length, 3);
 });
 
-const TRANSFORM: TransformSpec = {
-  model: "titanic-primary-0123abcd",
-  input: "s3://bucket/in/",
-  output: "s3://bucket/out/",
-  contentType: "text/csv",
-  instanceType: "ml.m5.large",
-  instanceCount: 1,
-  concurrency: 2,
-  maxPayloadMb: 6,
-};
+const TRANSFORM: TransformSpec = EXAMPLE_TRANSFORM;
 
 Deno.test("transform: CreateTransformJob split by line, awaited; failure reasons reported", async () => {
   const { clients, sm, caller, lines, path, sent } = setup();

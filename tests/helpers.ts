@@ -40,3 +40,20 @@ export async function denoTask(...args: string[]) {
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
+
+/** An nbformat 4.5 notebook of Deno code cells, unexecuted. */
+export function codeNotebook(cells: string[]) {
+  return {
+    cells: cells.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i}`,
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source,
+    })),
+    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}

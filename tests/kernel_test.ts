@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { withTempDir } from "./helpers.ts";
+import { codeNotebook, withTempDir } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const KERNELSPECS = join(ROOT, "notebooks/.kernel");
@@ -43,25 +43,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
     await withTempDir(async (dir) => {
       const pids = join(dir, "pids");
       const path = join(dir, "long.ipynb");
-      const cell = (source: string, i: number) => ({
-        cell_type: "code",
-        id: `c${i}`,
-        execution_count: null,
-        metadata: {},
-        outputs: [],
-        source,
-      });
       await Deno.writeTextFile(
         path,
-        JSON.stringify({
-          cells: [
-            `Deno.writeTextFileSync(${JSON.stringify(pids)}, \`\${Deno.pid} \${Deno.ppid}\`)`,
-            "await new Promise((r) => setTimeout(r, 600_000))",
-          ].map(cell),
-          metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-          nbformat: 4,
-          nbformat_minor: 5,
-        }),
+        JSON.stringify(codeNotebook([
+          `Deno.writeTextFileSync(${JSON.stringify(pids)}, \`\${Deno.pid} \${Deno.ppid}\`)`,
+          "await new Promise((r) => setTimeout(r, 600_000))",
+        ])),
       );
       const runner = new Deno.Command("/usr/bin/python3", {
         args: [join(ROOT, "tools/run_notebooks.py"), path],

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { closeBrowser } from "../src/notebook/browser.ts";
 import { plot, table } from "../src/notebook/display.ts";
-import { withTempDir } from "./helpers.ts";
+import { codeNotebook as notebook, withTempDir } from "./helpers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DISPLAY = Symbol.for("Jupyter.display");
@@ -43,22 +43,6 @@ Deno.test("display: a figure is the plotly MIME type plus a stable PNG, no HTML"
     await closeBrowser();
   }
 });
-
-function notebook(cells: string[]) {
-  return {
-    cells: cells.map((source, i) => ({
-      cell_type: "code",
-      id: `c${i}`,
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source,
-    })),
-    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 5,
-  };
-}
 
 Deno.test("runner: keeps every output, records errors and stops at the failing cell", async () => {
   await withTempDir(async (dir) => {

@@ -12,6 +12,7 @@ import { modelPackageInput, reports } from "../src/deploy/registry.ts";
 import { type DeploySpec, desiredResources } from "../src/deploy/sagemaker.ts";
 import { readCard } from "../src/inference/card.ts";
 import { validateInput, type Violation } from "./aws_models.ts";
+import { EXAMPLE_DEPLOY } from "./deploy_fixtures.ts";
 
 const name = (n: number) => ("t" + "x1-".repeat(30)).slice(0, n - 1) + "z";
 const NAMES = [1, 2, 10, 40, 62, 63].map(name);
@@ -52,15 +53,7 @@ Deno.test("capture: CreateEndpointConfig valid for every percentage and edge buc
     for (const prefix of ["", "/capture", "/a/b/c/titanic-capture/"]) {
       for (const percent of [1, 2, 50, 99, 100]) {
         const spec: DeploySpec = {
-          endpoint: "titanic",
-          role: "arn:aws:iam::123456789012:role/sagemaker",
-          variants: [{
-            name: "primary",
-            image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/titanic:1",
-            weight: 1,
-          }],
-          instanceType: "ml.t2.medium",
-          instanceCount: 1,
+          ...EXAMPLE_DEPLOY,
           dataCapture: dataCaptureConfig(`s3://${bucket}${prefix},${percent}`),
         };
         calls++;

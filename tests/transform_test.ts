@@ -10,19 +10,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { transformJobInput, type TransformSpec } from "../src/deploy/transform.ts";
+import { EXAMPLE_TRANSFORM } from "./deploy_fixtures.ts";
 import { SHARED_DATA } from "./helpers.ts";
 import { startServer } from "./server_helpers.ts";
 
-const SPEC: TransformSpec = {
-  model: "titanic-primary-0123abcd",
-  input: "s3://bucket/in/",
-  output: "s3://bucket/out/",
-  contentType: "text/csv",
-  instanceType: "ml.m5.large",
-  instanceCount: 1,
-  concurrency: 2,
-  maxPayloadMb: 1,
-};
+const SPEC: TransformSpec = { ...EXAMPLE_TRANSFORM, maxPayloadMb: 1 };
 
 /** What Batch Transform does with SplitType Line and BatchStrategy MultiRecord. */
 function miniBatches(lines: string[], maxBytes: number): string[] {

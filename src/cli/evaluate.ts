@@ -19,7 +19,7 @@ import { type Candidate, SELECTION_RULE, selectionSpace } from "../eval/search.t
 import { createSession, runSession } from "../inference/model.ts";
 import { DEFAULT_PRESET, DEFAULT_SEED, PRESET_NAMES, PRESETS } from "../pipeline/presets.ts";
 import { loadDataset } from "../data/titanic.ts";
-import { checkTrainOptions } from "../train.ts";
+import { checkFoldsFit, checkTrainOptions } from "../train.ts";
 import { fail, intOption, parseCli, runMain, stringOption } from "./args.ts";
 import type { TitanicData } from "../data/load.ts";
 import { writeFileAtomic } from "../util/fs.ts";
@@ -128,9 +128,10 @@ await runMain(async () => {
   }
   const { train } = await loadDataset((m) => console.error(m));
   const y = train.labels!;
-  const positives = y.reduce((a, b) => a + b, 0);
-  if (folds > Math.min(positives, y.length - positives)) {
-    fail(`--folds must be at most ${Math.min(positives, y.length - positives)} for these rows`);
+  try {
+    checkFoldsFit(folds, y);
+  } catch (err) {
+    fail((err as Error).message);
   }
   const nested = name === DEFAULT_PRESET;
   const space = nested ? selectionSpace() : [PRESETS[name].candidate];
