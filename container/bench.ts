@@ -23,7 +23,7 @@ Starts the server (deno task serve, on 127.0.0.1) and prints:
   batches from test.csv and train.csv encoded with the codec, in this process (before and
   after the server's loads);
 - per 1000-record request of each media type, in this process: UTF-8 decoding, parsing and
-  validation, encoding, onnxruntime, the answer (ms, medians);
+  validation into the model's inputs, onnxruntime, the answer (ms, medians);
 - cold start, RSS after start, 1-record latency (serial) and req/s (16 connections), 100- and
   1000-record JSON bodies, and 1000-record CSV and JSON-lines bodies (records/s);
 - efficiency: the server's records/s over serving units x onnxruntime's one-thread rows/s, for
@@ -304,7 +304,7 @@ try {
     const total = Object.values(ms).reduce((a, b) => a + b, 0);
     console.log(
       `per 1000-record ${type} request, one thread, no HTTP (ms): UTF-8 ${f(ms.decode)}, ` +
-        `parse and validate ${f(ms.parse)}, encode ${f(ms.encode)}, onnxruntime ${
+        `parse and validate into the model's inputs ${f(ms.parse)}, onnxruntime ${
           f(ms.predict)
         }, answer ${f(ms.format)}; onnxruntime ${pct(ms.predict / total)} of ${f(total)}`,
     );

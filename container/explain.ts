@@ -88,7 +88,7 @@ export async function explainedBody(
   const explanation = explainer.explain(out.features, out.labels.length);
   // The labels too: the server's metrics count the survivors (container/metrics.ts).
   return {
-    body: formatBody(columns, out, type, explanationExtras(explanation)),
+    body: formatBody(columns.numbers.PassengerId, out, type, explanationExtras(explanation)),
     labels: out.labels,
   };
 }

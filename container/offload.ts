@@ -8,9 +8,15 @@
  */
 
 import type { RawColumns } from "../src/codec/columns.ts";
-import { encodeInputs } from "../src/codec/inputs.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
-import { formatBody, type MediaType, parseBody, RequestError } from "./payload.ts";
+import {
+  formatBody,
+  type MediaType,
+  type ModelBatch,
+  parseBatch,
+  parseBody,
+  RequestError,
+} from "./payload.ts";
 
 /** An answered body: the response text as UTF-8, its records and how many are predicted to survive. */
 export interface Answered {
@@ -24,20 +30,31 @@ export type Answer = (bytes: Uint8Array, type: MediaType, accept: MediaType) => 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
-/** A body to raw passenger columns; bad input is a {@link RequestError}. */
-export function parseRequest(bytes: Uint8Array, type: MediaType): RawColumns {
-  let text: string;
+function decode(bytes: Uint8Array): string {
   try {
-    text = utf8.decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
   }
-  const columns = parseBody(text, type);
-  if (columns.length === 0) {
+}
+
+function nonEmpty<T extends { length: number }>(parsed: T): T {
+  if (parsed.length === 0) {
     throw new RequestError(400, "empty_payload", "the body holds no passenger records");
   }
-  return columns;
+  return parsed;
 }
+
+/** A body to raw passenger columns (of every field); bad input is a {@link RequestError}. */
+export const parseRequest = (bytes: Uint8Array, type: MediaType): RawColumns =>
+  nonEmpty(parseBody(decode(bytes), type));
+
+/** A body straight to the model's inputs; bad input is a {@link RequestError}. */
+export const parseRequestBatch = (
+  bytes: Uint8Array,
+  type: MediaType,
+  inputNames: readonly string[],
+): ModelBatch => nonEmpty(parseBatch(decode(bytes), type, inputNames));
 
 /** Answers a body here, on this thread; bad input is a {@link RequestError}. */
 export async function answerBody(
@@ -46,11 +63,11 @@ export async function answerBody(
   type: MediaType,
   accept: MediaType,
 ): Promise<{ text: string; records: number; survived: number }> {
-  const columns = parseRequest(bytes, type);
-  const out = await model.predict(encodeInputs(columns, model.inputNames));
+  const batch = parseRequestBatch(bytes, type, model.inputNames);
+  const out = await model.predict(batch.inputs);
   return {
-    text: formatBody(columns, out, accept),
-    records: columns.length,
+    text: formatBody(batch.ids, out, accept),
+    records: batch.length,
     survived: out.labels.reduce((a, b) => a + b, 0),
   };
 }

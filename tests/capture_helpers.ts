@@ -30,7 +30,7 @@ export async function captureLine(
 ): Promise<string> {
   const columns = parseBody(body, contentType);
   const out = await model.predict(encodeInputs(columns, model.inputNames));
-  const answer = formatBody(columns, out, accept);
+  const answer = formatBody(columns.numbers.PassengerId, out, accept);
   const part = (mode: string, type: string, text: string, enc: Encoding) => ({
     observedContentType: type,
     mode,

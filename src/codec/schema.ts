@@ -93,6 +93,18 @@ export const LABEL_FIELD: RawField = {
 /** Column order of a header-less CSV body (Kaggle's test.csv, as Batch Transform sends it). */
 export const HEADERLESS_COLUMNS: readonly string[] = PASSENGER_FIELDS.map((f) => f.name);
 
+/**
+ * The columns of a header-less CSV body `width` fields wide: Kaggle's test.csv order, or
+ * train.csv's (the label second); undefined for any other width.
+ */
+export function headerlessColumns(width: number): readonly string[] | undefined {
+  if (width === HEADERLESS_COLUMNS.length) return HEADERLESS_COLUMNS;
+  if (width === HEADERLESS_COLUMNS.length + 1) {
+    return [HEADERLESS_COLUMNS[0], LABEL_FIELD.name, ...HEADERLESS_COLUMNS.slice(1)];
+  }
+  return undefined;
+}
+
 export const FIELD_BY_NAME: ReadonlyMap<string, RawField> = new Map(
   PASSENGER_FIELDS.map((f) => [f.name, f]),
 );
