@@ -5,10 +5,14 @@
  * @module
  */
 
-import { BatchBuilder, batchFromColumns, type ModelBatch } from "../src/codec/batch.ts";
-import { csvBodyInto } from "../src/codec/csv_batch.ts";
-import { jsonBodyInto, jsonLinesInto } from "../src/codec/json_batch.ts";
-import { columnsFromRecords, columnsFromRows, type RawColumns } from "../src/codec/columns.ts";
+import { BatchBuilder, type ModelBatch } from "../src/codec/batch.ts";
+import {
+  columnsFromRecords,
+  columnsFromRows,
+  type RawColumns,
+  recordsInto,
+  rowsInto,
+} from "../src/codec/columns.ts";
 import { CsvError, parseCsv } from "../src/codec/csv.ts";
 import { jsonSyntaxProblem } from "../src/codec/json_syntax.ts";
 import { HEADERLESS_COLUMNS, headerlessColumns } from "../src/codec/schema.ts";
@@ -98,17 +102,45 @@ function fromFieldError(err: unknown): never {
   throw err;
 }
 
-function records(list: unknown[]): RawColumns {
+/** What the body readers build from records or rows: raw columns, or the model's batch. */
+interface Target<T> {
+  records(list: readonly unknown[]): T;
+  rows(header: readonly string[], data: readonly (readonly unknown[])[]): T;
+}
+
+const RAW: Target<RawColumns> = { records: columnsFromRecords, rows: columnsFromRows };
+
+/** Straight into the graph inputs `inputNames`: no intermediate columns. */
+function batchOf(inputNames: readonly string[]): Target<ModelBatch> {
+  return {
+    records(list) {
+      const builder = new BatchBuilder(inputNames, list.length);
+      recordsInto(list, builder);
+      return builder.build();
+    },
+    rows(header, data) {
+      const builder = new BatchBuilder(inputNames, data.length);
+      rowsInto(header, data, builder);
+      return builder.build();
+    },
+  };
+}
+
+function records<T>(target: Target<T>, list: readonly unknown[]): T {
   try {
-    return columnsFromRecords(list);
+    return target.records(list);
   } catch (err) {
     fromFieldError(err);
   }
 }
 
-function rows(header: readonly string[], data: readonly (readonly unknown[])[]): RawColumns {
+function rows<T>(
+  target: Target<T>,
+  header: readonly string[],
+  data: readonly (readonly unknown[])[],
+): T {
   try {
-    return columnsFromRows(header, data);
+    return target.rows(header, data);
   } catch (err) {
     fromFieldError(err);
   }
@@ -118,7 +150,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** JSON bodies: a record, a list, instances, inputs, dataframe_split, dataframe_records. */
-function parseJson(text: string): RawColumns {
+function parseJson<T>(text: string, target: Target<T>): T {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -129,7 +161,7 @@ function parseJson(text: string): RawColumns {
       `the body is not JSON: ${jsonSyntaxProblem(text)}`,
     );
   }
-  if (Array.isArray(body)) return records(body);
+  if (Array.isArray(body)) return records(target, body);
   if (!isObject(body)) {
     throw new RequestError(400, "invalid_payload", "expected a JSON object or array of passengers");
   }
@@ -143,13 +175,13 @@ function parseJson(text: string): RawColumns {
         "instances",
       );
     }
-    return records(body.instances);
+    return records(target, body.instances);
   }
   if ("dataframe_records" in body) {
     if (!Array.isArray(body.dataframe_records)) {
       throw new RequestError(400, "invalid_payload", `"dataframe_records" must be a list`);
     }
-    return records(body.dataframe_records);
+    return records(target, body.dataframe_records);
   }
   if ("dataframe_split" in body) {
     const split = body.dataframe_split;
@@ -164,11 +196,11 @@ function parseJson(text: string): RawColumns {
         `"dataframe_split" needs "columns" (names) and "data" (rows of that many values)`,
       );
     }
-    return rows(split.columns as string[], split.data as unknown[][]);
+    return rows(target, split.columns as string[], split.data as unknown[][]);
   }
   if ("inputs" in body) {
     const inputs = body.inputs;
-    if (Array.isArray(inputs)) return records(inputs);
+    if (Array.isArray(inputs)) return records(target, inputs);
     if (isObject(inputs) && Object.values(inputs).every(Array.isArray)) {
       // Columnar: {"Pclass": [1, 3], "Sex": ["female", "male"]}
       const names = Object.keys(inputs);
@@ -181,16 +213,16 @@ function parseJson(text: string): RawColumns {
         { length: n },
         (_, i) => names.map((c) => (inputs[c] as unknown[])[i]),
       );
-      return rows(names, data);
+      return rows(target, names, data);
     }
-    if (isObject(inputs)) return records([inputs]);
+    if (isObject(inputs)) return records(target, [inputs]);
     throw new RequestError(400, "invalid_payload", `"inputs" must be a record, a list or columns`);
   }
-  return records([body]);
+  return records(target, [body]);
 }
 
 /** CSV: a header row naming Pclass and Sex, or Kaggle's column order (test.csv, or train.csv). */
-function parseCsvBody(text: string): RawColumns {
+function parseCsvBody<T>(text: string, target: Target<T>): T {
   let table: string[][];
   try {
     table = parseCsv(text);
@@ -200,9 +232,9 @@ function parseCsvBody(text: string): RawColumns {
     }
     throw err;
   }
-  if (table.length === 0) return rows(HEADERLESS_COLUMNS, []);
+  if (table.length === 0) return rows(target, HEADERLESS_COLUMNS, []);
   const first = table[0].map((c) => c.trim());
-  if (first.includes("Pclass") && first.includes("Sex")) return rows(first, table.slice(1));
+  if (first.includes("Pclass") && first.includes("Sex")) return rows(target, first, table.slice(1));
   const width = table[0].length;
   const header = headerlessColumns(width);
   if (!header) {
@@ -223,11 +255,11 @@ function parseCsvBody(text: string): RawColumns {
       bad,
     );
   }
-  return rows(header, table);
+  return rows(target, header, table);
 }
 
 /** JSON lines: one passenger object per non-blank line. */
-function parseJsonLines(text: string): RawColumns {
+function parseJsonLines<T>(text: string, target: Target<T>): T {
   const list: unknown[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
@@ -242,32 +274,32 @@ function parseJsonLines(text: string): RawColumns {
       );
     }
   });
-  return records(list);
+  return records(target, list);
 }
 
 /** Parses a request body of the given media type into raw columns (of every field). */
 export function parseBody(text: string, type: MediaType): RawColumns {
-  if (type === "application/json") return parseJson(text);
-  if (type === "text/csv") return parseCsvBody(text);
-  return parseJsonLines(text);
+  return read(text, type, RAW);
 }
 
-const FAST_READERS = {
-  "application/json": jsonBodyInto,
-  "text/csv": csvBodyInto,
-  "application/jsonlines": jsonLinesInto,
-};
+function read<T>(text: string, type: MediaType, target: Target<T>): T {
+  if (type === "application/json") return parseJson(text, target);
+  if (type === "text/csv") return parseCsvBody(text, target);
+  return parseJsonLines(text, target);
+}
 
 /**
- * Parses a request body straight into the graph's inputs `inputNames` (the server's path).
- * The fast readers take well-formed bodies of every shape they know; any other body, and every
- * bad one, goes through {@link parseBody}, so answers and errors are the same either way.
+ * Parses a request body straight into the graph's inputs `inputNames` (the server's path): the
+ * same reading and checks as {@link parseBody}, so the same errors, but each record's values go
+ * from JSON.parse's objects or the CSV reader's rows into the inputs' float32 and string arrays,
+ * without columns of every field in between and a copy of them.
  */
-export function parseBatch(text: string, type: MediaType, inputNames: readonly string[]) {
-  // About 170 bytes per JSON record, 100 per CSV line: sized to need no growth.
-  const builder = new BatchBuilder(inputNames, Math.ceil(text.length / 80));
-  if (FAST_READERS[type](text, builder)) return builder.build();
-  return batchFromColumns(parseBody(text, type), inputNames);
+export function parseBatch(
+  text: string,
+  type: MediaType,
+  inputNames: readonly string[],
+): ModelBatch {
+  return read(text, type, batchOf(inputNames));
 }
 
 export type { ModelBatch };

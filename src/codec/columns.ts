@@ -14,63 +14,161 @@ export interface RawColumns {
   readonly strings: Readonly<Record<string, string[]>>;
 }
 
-function emptyColumns(length: number): {
-  length: number;
-  numbers: Record<string, Float64Array>;
-  strings: Record<string, string[]>;
-} {
-  const numbers: Record<string, Float64Array> = {};
-  const strings: Record<string, string[]> = {};
-  for (const field of PASSENGER_FIELDS) {
-    if (field.kind === "string") strings[field.name] = new Array<string>(length);
-    else numbers[field.name] = new Float64Array(length);
-  }
-  return { length, numbers, strings };
-}
+/** How a {@link ColumnBuilder} keeps a field: a column of these, or nothing (checked only). */
+export type Storage = "float64" | "float32" | "string" | undefined;
 
-/** Where each field's values go, in schema order: resolved once per batch, not per value. */
-function targetsOf(columns: ReturnType<typeof emptyColumns>): (Float64Array | string[])[] {
-  return PASSENGER_FIELDS.map((f) =>
-    f.kind === "string" ? columns.strings[f.name] : columns.numbers[f.name]
-  );
-}
-
-/** Parses record `i`, reading field `f`'s raw value with `get(f)`; errors name the record. */
-function parseRecord(
-  targets: (Float64Array | string[])[],
-  i: number,
-  get: (f: number) => unknown,
-): void {
-  try {
-    for (let f = 0; f < PASSENGER_FIELDS.length; f++) {
-      const field = PASSENGER_FIELDS[f];
-      if (field.kind === "string") (targets[f] as string[])[i] = parseString(field, get(f));
-      else (targets[f] as Float64Array)[i] = parseNumber(field, get(f));
-    }
-  } catch (err) {
-    if (err instanceof FieldError) throw new FieldError(err.field, err.problem, i);
-    throw err;
-  }
-}
-
+const FIELD_COUNT = PASSENGER_FIELDS.length;
 const FIELD_NAMES = PASSENGER_FIELDS.map((f) => f.name);
 
 /**
- * Builds columns from one object per passenger. Unknown keys are ignored.
+ * Takes one record at a time as raw values in schema order (`undefined` = absent), checks
+ * every field (values.ts) and appends it to the columns kept; grows by doubling.
+ */
+export class ColumnBuilder {
+  length = 0;
+  #capacity: number;
+  readonly #columns: (Float64Array | Float32Array | string[] | undefined)[];
+
+  /** `storage[f]`: how field f of PASSENGER_FIELDS is kept. */
+  constructor(storage: readonly Storage[], capacity: number) {
+    this.#capacity = Math.max(1, capacity);
+    this.#columns = PASSENGER_FIELDS.map((_, f) => newColumn(storage[f], this.#capacity));
+  }
+
+  /**
+   * Appends a record from `values` (indexed like PASSENGER_FIELDS). Throws {@link FieldError}
+   * naming the record and its first bad field in schema order.
+   */
+  push(values: readonly unknown[]): void {
+    const i = this.length;
+    if (i === this.#capacity) this.#grow();
+    const columns = this.#columns;
+    try {
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        const field = PASSENGER_FIELDS[f];
+        const column = columns[f];
+        if (field.kind === "string") {
+          const text = parseString(field, values[f]);
+          if (column) (column as string[])[i] = text;
+        } else {
+          const n = parseNumber(field, values[f]);
+          if (column) (column as Float64Array)[i] = n;
+        }
+      }
+    } catch (err) {
+      if (err instanceof FieldError) throw new FieldError(err.field, err.problem, i);
+      throw err;
+    }
+    this.length = i + 1;
+  }
+
+  #grow(): void {
+    const capacity = this.#capacity * 2;
+    this.#columns.forEach((column, f) => {
+      if (Array.isArray(column)) column.length = capacity;
+      else if (column) {
+        const next = new (column.constructor as Float64ArrayConstructor)(capacity);
+        next.set(column);
+        this.#columns[f] = next;
+      }
+    });
+    this.#capacity = capacity;
+  }
+
+  /** Field f's column, cut to the records pushed (undefined when not kept). */
+  column(f: number): Float64Array | Float32Array | string[] | undefined {
+    const column = this.#columns[f];
+    const n = this.length;
+    if (Array.isArray(column)) column.length = n;
+    else if (column && column.length !== n) return column.slice(0, n);
+    return column;
+  }
+}
+
+function newColumn(storage: Storage, capacity: number) {
+  if (storage === "string") return new Array<string>(capacity);
+  if (storage === "float32") return new Float32Array(capacity);
+  if (storage === "float64") return new Float64Array(capacity);
+  return undefined;
+}
+
+/** What a record reader writes to: a {@link ColumnBuilder}, usually. */
+export interface RecordSink {
+  push(values: readonly unknown[]): void;
+}
+
+/**
+ * Pushes one object per passenger into `sink`. Unknown keys are ignored.
  * Throws {@link FieldError} naming the first bad record and field.
  */
-export function columnsFromRecords(records: readonly unknown[]): RawColumns {
-  const columns = emptyColumns(records.length);
-  const targets = targetsOf(columns);
+export function recordsInto(records: readonly unknown[], sink: RecordSink): void {
+  const values = new Array<unknown>(FIELD_COUNT).fill(undefined); // packed: read fastest
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     if (record === null || typeof record !== "object" || Array.isArray(record)) {
       throw new FieldError("(record)", "expected an object with passenger fields", i);
     }
     const object = record as Record<string, unknown>;
-    parseRecord(targets, i, (f) => object[FIELD_NAMES[f]]);
+    for (let f = 0; f < FIELD_COUNT; f++) values[f] = object[FIELD_NAMES[f]];
+    sink.push(values);
   }
-  return columns;
+}
+
+/**
+ * Pushes rows of cells under `header` (CSV) into `sink`. Columns not in the schema are
+ * ignored (of repeated names the last counts); a required column that is absent is an error.
+ */
+export function rowsInto(
+  header: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  sink: RecordSink,
+): void {
+  const at = fieldColumns(header);
+  const values = new Array<unknown>(FIELD_COUNT).fill(undefined);
+  for (const row of rows) {
+    for (let f = 0; f < FIELD_COUNT; f++) values[f] = at[f] < 0 ? undefined : row[at[f]];
+    sink.push(values);
+  }
+}
+
+/**
+ * The column of each schema field in `header` (names trimmed; of repeated names the last),
+ * -1 when absent. Throws {@link FieldError} for the first required field without a column.
+ */
+export function fieldColumns(header: readonly string[]): number[] {
+  const positions = new Map(header.map((name, i) => [name.trim(), i]));
+  for (const field of PASSENGER_FIELDS) {
+    if (field.required && !positions.has(field.name)) {
+      throw new FieldError(field.name, "is a required column and is missing");
+    }
+  }
+  return FIELD_NAMES.map((name) => positions.get(name) ?? -1);
+}
+
+/** Every field kept: numbers as float64, strings as strings. */
+const RAW: readonly Storage[] = PASSENGER_FIELDS.map((f) =>
+  f.kind === "string" ? "string" : "float64"
+);
+
+function rawColumns(builder: ColumnBuilder): RawColumns {
+  const numbers: Record<string, Float64Array> = {};
+  const strings: Record<string, string[]> = {};
+  PASSENGER_FIELDS.forEach((field, f) => {
+    const column = builder.column(f)!;
+    if (field.kind === "string") strings[field.name] = column as string[];
+    else numbers[field.name] = column as Float64Array;
+  });
+  return { length: builder.length, numbers, strings };
+}
+
+/**
+ * Builds columns from one object per passenger. Unknown keys are ignored.
+ * Throws {@link FieldError} naming the first bad record and field.
+ */
+export function columnsFromRecords(records: readonly unknown[]): RawColumns {
+  const builder = new ColumnBuilder(RAW, records.length);
+  recordsInto(records, builder);
+  return rawColumns(builder);
 }
 
 /**
@@ -81,17 +179,9 @@ export function columnsFromRows(
   header: readonly string[],
   rows: readonly (readonly unknown[])[],
 ): RawColumns {
-  const columns = emptyColumns(rows.length);
-  const positions = new Map(header.map((name, i) => [name.trim(), i]));
-  for (const field of PASSENGER_FIELDS) {
-    if (field.required && !positions.has(field.name)) {
-      throw new FieldError(field.name, "is a required column and is missing");
-    }
-  }
-  const targets = targetsOf(columns);
-  const at = FIELD_NAMES.map((name) => positions.get(name) ?? -1);
-  rows.forEach((row, i) => parseRecord(targets, i, (f) => (at[f] < 0 ? undefined : row[at[f]])));
-  return columns;
+  const builder = new ColumnBuilder(RAW, rows.length);
+  rowsInto(header, rows, builder);
+  return rawColumns(builder);
 }
 
 /** Picks rows `indices` of `columns` (for cross-validation folds). */
