@@ -1,0 +1,342 @@
+/**
+ * The server's parse straight into the model's inputs (payload.ts `parseBatch`) against two
+ * references: the previous path (raw columns of every field, then `encodeInputs`), on generated
+ * and mutated bodies of every media type and shape, valid and invalid; and, for lists of
+ * records, a plain loop over JSON.parse's objects that checks each value with values.ts. Then
+ * every row of train.csv and test.csv, read as training reads them (polars), through each
+ * media type.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { csvField } from "../src/codec/csv.ts";
+import { encodeInputs, INPUT_CATALOGUE } from "../src/codec/inputs.ts";
+import { PASSENGER_FIELDS } from "../src/codec/schema.ts";
+import { FieldError, parseValue } from "../src/codec/values.ts";
+import { type MediaType, parseBatch, parseBody, RequestError } from "../container/payload.ts";
+import { dataset } from "./helpers.ts";
+
+/** Every raw field as a graph input, so that every column is compared. */
+const ALL_INPUTS = Object.keys(INPUT_CATALOGUE);
+/** The committed model's inputs (a subset: fields outside it are checked, not kept). */
+const MODEL_INPUTS = ["Name", "Sex", "Pclass", "Fare", "Embarked"];
+const NAMES = PASSENGER_FIELDS.map((f) => f.name);
+
+type Outcome =
+  | { ok: { length: number; ids: number[]; inputs: Record<string, unknown[]> } }
+  | { error: Record<string, unknown> };
+
+function outcome(parse: () => { length: number; ids: Float64Array; inputs: object }): Outcome {
+  try {
+    const { length, ids, inputs } = parse();
+    return {
+      ok: {
+        length,
+        ids: [...ids],
+        inputs: Object.fromEntries(
+          Object.entries(inputs).map(([k, v]) => [k, [...(v as ArrayLike<unknown>) as unknown[]]]),
+        ),
+      },
+    };
+  } catch (err) {
+    if (!(err instanceof RequestError)) throw err;
+    return { error: { status: err.status, ...err.body() } };
+  }
+}
+
+/** The previous path: raw columns of every field, then the model's encoding. */
+const previous = (text: string, type: MediaType, names: readonly string[]) =>
+  outcome(() => {
+    const columns = parseBody(text, type);
+    return {
+      length: columns.length,
+      ids: columns.numbers.PassengerId,
+      inputs: encodeInputs(columns, names),
+    };
+  });
+
+const current = (text: string, type: MediaType, names: readonly string[]) =>
+  outcome(() => parseBatch(text, type, names));
+
+/** A seeded generator (mulberry32): the same bodies on every run. */
+function random(seed: number) {
+  let a = seed;
+  const next = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
+  };
+}
+type Random = ReturnType<typeof random>;
+
+const { train, test } = await dataset();
+
+/** Passengers as JSON records: numbers as numbers, missing values left out. */
+function recordsOf(columns: typeof train.columns): Record<string, unknown>[] {
+  return Array.from({ length: columns.length }, (_, i) => {
+    const record: Record<string, unknown> = {};
+    for (const field of PASSENGER_FIELDS) {
+      const v = field.kind === "string"
+        ? columns.strings[field.name][i]
+        : columns.numbers[field.name][i];
+      if (v !== "" && !Number.isNaN(v)) record[field.name] = v;
+    }
+    return record;
+  });
+}
+const PASSENGERS = [...recordsOf(test.columns), ...recordsOf(train.columns)];
+
+/** Values that are valid for some fields and not others, or spelled unusually. */
+const ODD_VALUES: unknown[] = [
+  null,
+  "",
+  "  ",
+  "3",
+  " 2 ",
+  "3.0",
+  "+1",
+  "1e1",
+  ".5",
+  "5.",
+  "-0",
+  -0,
+  0,
+  1.5,
+  -1,
+  4,
+  151,
+  100001,
+  12345678901234567890,
+  "abc",
+  "1,5",
+  true,
+  false,
+  {},
+  [],
+  [1],
+  { Pclass: 1 },
+  "male",
+  "Male",
+  " female ",
+  "S",
+  "s",
+  " Q ",
+  "Smith, Mr. John",
+  "Müller, Frau. Ünal \u2028",
+  'a"quote\\back\nline',
+];
+
+/** A passenger, sometimes with a field removed, replaced by an odd value, or an extra key. */
+function passenger(r: Random, oddness: number): Record<string, unknown> {
+  const record: Record<string, unknown> = { ...r.pick(PASSENGERS) };
+  if (r.next() < oddness) {
+    const name = r.pick(NAMES);
+    if (r.next() < 0.3) delete record[name];
+    else record[name] = r.pick(ODD_VALUES);
+  }
+  if (r.next() < 0.1) record[r.pick(["Survived", "extra", "pclass"])] = r.pick(ODD_VALUES);
+  return record;
+}
+
+/** JSON text of `value`, with an occasional number spelled as JSON allows but JSON.stringify never does. */
+const jsonText = (value: unknown) =>
+  JSON.stringify(value).replace(
+    /"Age":(\d+)([,}])/g,
+    (m, n, end) => n.length % 3 === 0 ? `"Age":${n}.0e0${end}` : m,
+  );
+
+/** A JSON body of one of the shapes payload.ts accepts (and sometimes one it refuses). */
+function jsonBody(r: Random, list: Record<string, unknown>[]): string {
+  const shape = r.int(10);
+  if (shape === 0) return jsonText(list);
+  if (shape === 1) return jsonText({ instances: list });
+  if (shape === 2) return jsonText({ dataframe_records: list });
+  if (shape === 3) return jsonText({ inputs: list });
+  if (shape === 4) return jsonText(list[0]); // one record
+  if (shape === 5) return jsonText({ inputs: list[0] });
+  const columns = r.next() < 0.8 ? NAMES.filter(() => r.next() < 0.8) : [...NAMES, "Pclass"];
+  if (!columns.includes("Pclass") && r.next() < 0.8) columns.push("Pclass", "Sex");
+  if (shape === 6 || shape === 7) {
+    const data = list.map((p) => columns.map((c) => p[c] ?? null));
+    if (r.next() < 0.05) data.push([1]); // a short row
+    return jsonText({ dataframe_split: { columns, index: list.map((_, i) => i), data } });
+  }
+  if (shape === 8) {
+    const inputs = Object.fromEntries(columns.map((c) => [c, list.map((p) => p[c] ?? null)]));
+    if (r.next() < 0.05) inputs.Extra = [1];
+    return jsonText({ inputs });
+  }
+  return r.pick([`{"instances": 3}`, `{"dataframe_split": {"columns": [1]}}`, `"x"`, `{}`, `[]`]);
+}
+
+const cell = (v: unknown) =>
+  v === undefined || v === null
+    ? ""
+    : csvField(typeof v === "object" ? JSON.stringify(v) : String(v));
+
+/** A CSV body: a header row (any column order, extra columns) or Kaggle's order without one. */
+function csvBody(r: Random, list: Record<string, unknown>[]): string {
+  const style = r.int(3);
+  const end = r.pick(["\n", "\r\n"]);
+  if (style === 0) {
+    const header = NAMES.filter(() => r.next() < 0.85);
+    if (!header.includes("Sex")) header.push("Sex", "Pclass");
+    header.sort(() => r.next() - 0.5);
+    if (r.next() < 0.2) header.push("Extra");
+    const lines = list.map((p) => header.map((c) => cell(p[c])).join(","));
+    return [header.map((h) => (r.next() < 0.1 ? ` ${h} ` : h)).join(","), ...lines].join(end) +
+      end;
+  }
+  const columns = style === 1 ? NAMES : [NAMES[0], "Survived", ...NAMES.slice(1)];
+  const lines = list.map((p) =>
+    columns.map((c) => cell(c === "Survived" ? r.int(2) : p[c])).join(",")
+  );
+  if (r.next() < 0.05) lines.push("1,2");
+  return lines.join(end) + (r.next() < 0.5 ? end : "");
+}
+
+const jsonLinesBody = (r: Random, list: Record<string, unknown>[]) =>
+  list.map((p) => (r.next() < 0.03 ? r.pick([" ", "[1]", "3"]) : jsonText(p))).join(
+    r.pick(["\n", "\r\n", "\n\n"]),
+  ) + r.pick(["", "\n"]);
+
+/** A random edit of a body: a character removed, added or swapped, or the body cut short. */
+function mutate(r: Random, text: string): string {
+  const at = r.int(text.length + 1);
+  const c = r.pick([...'{}[],:"\\\n\r 0-.e', "nul", "tru", "\u00a0"]);
+  const edit = r.int(4);
+  if (edit === 0) return text.slice(0, at) + text.slice(at + 1);
+  if (edit === 1) return text.slice(0, at) + c + text.slice(at);
+  if (edit === 2) return text.slice(0, at) + c + text.slice(at + 1);
+  return text.slice(0, at);
+}
+
+const BODIES: Record<MediaType, (r: Random, list: Record<string, unknown>[]) => string> = {
+  "application/json": jsonBody,
+  "text/csv": csvBody,
+  "application/jsonlines": jsonLinesBody,
+};
+
+for (const [type, make] of Object.entries(BODIES) as [MediaType, typeof jsonBody][]) {
+  Deno.test(`parseBatch: ${type}, generated and mutated bodies, same as the previous path`, () => {
+    const r = random(16 + type.length);
+    const seen = { ok: 0, error: 0, codes: new Set<string>() };
+    for (let n = 0; n < 1500; n++) {
+      const list = Array.from({ length: 1 + r.int(12) }, () => passenger(r, 0.05));
+      let text = make(r, list);
+      if (r.next() < 0.25) text = mutate(r, text);
+      const names = r.next() < 0.5 ? ALL_INPUTS : MODEL_INPUTS;
+      const want = previous(text, type, names);
+      assert.deepEqual(current(text, type, names), want, `${type} body: ${text.slice(0, 300)}`);
+      if ("ok" in want) seen.ok++;
+      else {
+        seen.error++;
+        seen.codes.add(String(want.error.error));
+      }
+    }
+    // Both kinds of outcome, and more than one kind of error, were exercised.
+    assert.ok(seen.ok > 300 && seen.error > 100, JSON.stringify(seen));
+    assert.ok(seen.codes.has("invalid_field") && seen.codes.size > 1, [...seen.codes].join());
+    console.log(type, seen.ok, "answered,", seen.error, "refused:", [...seen.codes].join(", "));
+  });
+}
+
+/** A plain reading of a list of records: each value of each record through values.ts. */
+function plainReading(list: unknown[]): Outcome {
+  const columns: Record<string, unknown[]> = Object.fromEntries(NAMES.map((n) => [n, []]));
+  for (let i = 0; i < list.length; i++) {
+    const record = list[i];
+    if (record === null || typeof record !== "object" || Array.isArray(record)) {
+      const e = new FieldError("(record)", "expected an object with passenger fields", i);
+      return {
+        error: {
+          status: 400,
+          error: "invalid_field",
+          message: e.message,
+          record: i,
+          field: e.field,
+        },
+      };
+    }
+    for (const field of PASSENGER_FIELDS) {
+      try {
+        columns[field.name].push(
+          parseValue(field, (record as Record<string, unknown>)[field.name]),
+        );
+      } catch (err) {
+        const e = new FieldError(field.name, (err as FieldError).problem, i);
+        return {
+          error: {
+            status: 400,
+            error: "invalid_field",
+            message: e.message,
+            record: i,
+            field: field.name,
+          },
+        };
+      }
+    }
+  }
+  const f32 = (values: unknown[]) => values.map((v) => Math.fround(v as number));
+  return {
+    ok: {
+      length: list.length,
+      ids: columns.PassengerId as number[],
+      inputs: Object.fromEntries(
+        ALL_INPUTS.map((name) => [
+          name,
+          INPUT_CATALOGUE[name].type === "float32" ? f32(columns[name]) : columns[name],
+        ]),
+      ),
+    },
+  };
+}
+
+Deno.test("parseBatch: lists of records agree with a plain loop over JSON.parse's objects", () => {
+  const r = random(1916);
+  let errors = 0;
+  for (let n = 0; n < 3000; n++) {
+    const list: unknown[] = Array.from({ length: 1 + r.int(8) }, () => passenger(r, 0.15));
+    if (r.next() < 0.02) list.splice(r.int(list.length), 0, r.pick([1, "x", null, [], [{}]]));
+    const text = JSON.stringify(list);
+    const want = plainReading(JSON.parse(text));
+    assert.deepEqual(current(text, "application/json", ALL_INPUTS), want, text.slice(0, 300));
+    if ("error" in want) errors++;
+  }
+  assert.ok(errors > 200, `${errors} bodies with a bad value`);
+});
+
+Deno.test("parseBatch: every row of train.csv and test.csv, each media type, as training encodes it", async () => {
+  const dir = Deno.env.get("TITANIC_DATA_DIR") ?? "data/raw";
+  for (const [file, data] of [["train.csv", train], ["test.csv", test]] as const) {
+    const expected = encodeInputs(data.columns, ALL_INPUTS);
+    const ids = [...data.columns.numbers.PassengerId];
+    const csv = await Deno.readTextFile(`${dir}/${file}`);
+    const [header, ...lines] = csv.split(/\r?\n/).filter((l) => l !== "");
+    const records = recordsOf(data.columns);
+    const names = header.split(",");
+    const rows = records.map((p) => names.map((c) => p[c] ?? null));
+    const bodies: [MediaType, string][] = [
+      ["text/csv", csv], // the file as it is, header row included
+      ["text/csv", lines.join("\n")], // Kaggle's order without a header
+      ["application/json", JSON.stringify(records)],
+      ["application/json", JSON.stringify({ instances: records })],
+      ["application/json", JSON.stringify({ dataframe_split: { columns: names, data: rows } })],
+      ["application/jsonlines", records.map((p) => JSON.stringify(p)).join("\n")],
+    ];
+    for (const [type, body] of bodies) {
+      const batch = parseBatch(body, type, ALL_INPUTS);
+      assert.equal(batch.length, data.columns.length, `${file} as ${type}`);
+      assert.deepEqual([...batch.ids], ids, `${file} as ${type}: PassengerId`);
+      for (const name of ALL_INPUTS) {
+        assert.deepEqual(batch.inputs[name], expected[name], `${file} as ${type}: ${name}`);
+      }
+    }
+  }
+});
