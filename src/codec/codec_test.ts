@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { columnsFromRecords, columnsFromRows } from "./columns.ts";
 import { encodeInputs } from "./inputs.ts";
 import { FIELD_BY_NAME } from "./schema.ts";
-import { FieldError, parseNumber, parseString } from "./values.ts";
+import { FieldError, parseNumber, parseString, plainDecimal } from "./values.ts";
 
 const field = (name: string) => FIELD_BY_NAME.get(name)!;
 
@@ -75,4 +75,29 @@ Deno.test("model inputs: numbers as float32 with NaN, strings with empty for mis
     () => encodeInputs(columnsFromRecords([]), ["Title"]),
     /unknown model input "Title"/,
   );
+});
+
+Deno.test("plain decimals: the same value as Number() wherever the numeric grammar accepts the text", () => {
+  const grammar = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/; // the one parseNumber checks
+  let seed = 16;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const alphabet = "0123456789012345678901234567890123456789..+-e ";
+  let plain = 0;
+  for (let n = 0; n < 200_000; n++) {
+    let text = "";
+    const length = 1 + Math.floor(next() * 20);
+    for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
+    const value = plainDecimal(text);
+    if (value === undefined) continue;
+    plain++;
+    assert.ok(grammar.test(text), text);
+    assert.ok(Object.is(value, Number(text)), `${text}: ${value} vs ${Number(text)}`);
+  }
+  assert.ok(plain > 10_000, `${plain} plain decimals generated`);
+  for (const text of ["7.25", "-0", "+1", ".5", "5.", "007", "999999999999999", "71.2833"]) {
+    assert.ok(Object.is(plainDecimal(text), Number(text)), text);
+  }
+  for (const text of ["", ".", "+", "1e5", "1.2.3", "9999999999999999", " 1", "0x1"]) {
+    assert.equal(plainDecimal(text), undefined, text);
+  }
 });
