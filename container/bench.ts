@@ -10,19 +10,17 @@
  */
 
 import { parseArgs } from "node:util";
-import { benchPassengers, bodies, columnsOf, take } from "./bench_bodies.ts";
-import { engineThroughput, openEngine } from "./engine_throughput.ts";
+import { benchPassengers, bodies, take } from "./bench_bodies.ts";
+import { probeEngine } from "./engine_throughput.ts";
 import { startServer } from "./launch.ts";
-import type { MediaType } from "./payload.ts";
-import { requestBreakdown } from "./request_breakdown.ts";
 
 const HELP = `deno task bench:server [--help]
 
 Starts the server (deno task serve, on 127.0.0.1) and prints:
 - onnxruntime alone on the committed model: rows/s of one session on one thread, 1000-row
-  batches from test.csv and train.csv encoded with the codec, in this process (before and
-  after the server's loads);
-- per 1000-record request of each media type, in this process: UTF-8 decoding, parsing and
+  batches from test.csv and train.csv encoded with the codec, in a child process (before and
+  after the server's loads; so that no onnxruntime pages are shared with the server);
+- per 1000-record request of each media type, in that child process: UTF-8 decoding, parsing and
   validation into the model's inputs, onnxruntime, the answer (ms, medians);
 - cold start, RSS after start, 1-record latency (serial) and req/s (16 connections), 100- and
   1000-record JSON bodies, and 1000-record CSV and JSON-lines bodies (records/s);
@@ -181,15 +179,16 @@ const workers = Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS");
 const units = Number(workers) || cpus;
 const unitThreads = Number(threads) || Math.max(1, Math.floor(cpus / units));
 
-// onnxruntime alone, before the server exists (and again after its loads, below).
-const engine = await openEngine(MODEL, columnsOf(thousand), unitThreads);
+// onnxruntime alone, before the server exists (and again after its loads, below), and each
+// step of a 1000-record request (before the server takes the cores): in child processes, so
+// that this process maps no onnxruntime pages while the server's memory is measured.
 const engineOptions = { runs: RUNS, seconds: 1 };
-const engineBefore = await engineThroughput(engine, thousand.length, engineOptions);
-// Per 1000-record request, step by step, in this process (before the server takes the cores).
-const breakdowns = [];
-for (const [type, body] of Object.entries(thousandBodies)) {
-  breakdowns.push({ type, ms: await requestBreakdown(engine.model, body, type as MediaType) });
-}
+const { figures: engineBefore, breakdowns } = await probeEngine(MODEL, unitThreads, {
+  ...engineOptions,
+  breakdown: true,
+});
+const engineAlone = async () =>
+  (await probeEngine(MODEL, unitThreads, { runs: 1, seconds: 1 })).figures.perThread;
 
 const t0 = performance.now();
 const server = await startServer([], {
@@ -240,7 +239,7 @@ try {
   for (const [type, body] of Object.entries(thousandBodies)) {
     const runs: { records: number; efficiency: number; p50: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const alone = await engine.measure(1);
+      const alone = await engineAlone();
       const { result, rss } = await sampled(() => load(server.url, body, 8, 3, type));
       rssUnderLoad.push(...rss);
       const records = result.rps * 1000;
@@ -255,7 +254,7 @@ try {
   const afterLoad = await memory();
   await new Promise((r) => setTimeout(r, 2500)); // idle: each unit gives its burst memory back
   const settled = await memory();
-  const engineAfter = await engineThroughput(engine, thousand.length, engineOptions);
+  const engineAfter = (await probeEngine(MODEL, unitThreads, engineOptions)).figures;
   const ceiling = ((engineBefore.perThread + engineAfter.perThread) / 2) * units;
 
   const f = (x: number) => x.toFixed(3);

@@ -11,6 +11,8 @@
 import type { RawColumns } from "../src/codec/columns.ts";
 import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
+import type { MediaType } from "./payload.ts";
+import type { Breakdown } from "./request_breakdown.ts";
 
 export interface EngineFigures {
   /** Rows/s of one session on one thread, runs serially (median of `runs`). */
@@ -75,4 +77,63 @@ export async function engineThroughput(
     max: rates[rates.length - 1],
     msPerBatch: (rows / perThread) * 1000,
   };
+}
+
+/** What {@link probeEngine} measures in its child process. */
+export interface ProbeRequest {
+  runs: number;
+  seconds: number;
+  /** Also time each step of a 1000-record request of every media type (request_breakdown.ts). */
+  breakdown?: boolean;
+}
+
+export interface ProbeResult {
+  figures: EngineFigures;
+  breakdowns: { type: MediaType; ms: Breakdown }[];
+}
+
+/**
+ * onnxruntime's throughput on 1000 of the benchmark's passengers, measured in a child process
+ * that exits afterwards. In the benchmark's own process, onnxruntime's and deno's code pages
+ * would be mapped by two processes while the server runs: the server's start-up release
+ * (container/memory.ts) cannot page out pages another process maps, and its RSS counted about
+ * 17 MB that a server alone does not hold.
+ */
+export async function probeEngine(
+  modelPath: string,
+  threads: number,
+  request: ProbeRequest,
+): Promise<ProbeResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL(import.meta.url).pathname,
+      JSON.stringify({ modelPath, threads, ...request }),
+    ],
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`the onnxruntime probe failed (exit ${out.code})`);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+if (import.meta.main) {
+  const { benchPassengers, bodies, columnsOf, take } = await import("./bench_bodies.ts");
+  const { requestBreakdown } = await import("./request_breakdown.ts");
+  const { modelPath, threads, runs, seconds, breakdown } = JSON.parse(Deno.args[0]) as
+    & ProbeRequest
+    & { modelPath: string; threads: number };
+  const thousand = take((await benchPassengers()).records, 1000);
+  const engine = await openEngine(modelPath, columnsOf(thousand), threads);
+  const figures = await engineThroughput(engine, thousand.length, { runs, seconds });
+  const breakdowns: ProbeResult["breakdowns"] = [];
+  if (breakdown) {
+    for (const [type, body] of Object.entries(bodies(thousand))) {
+      breakdowns.push({
+        type: type as MediaType,
+        ms: await requestBreakdown(engine.model, body, type as MediaType),
+      });
+    }
+  }
+  console.log(JSON.stringify({ figures, breakdowns }));
 }
