@@ -228,10 +228,17 @@ try {
   await server.startupDone; // every unit warm, start-up memory released
   const afterStart = await memory();
   await load(server.url, one, 4, 1, "application/json"); // warm-up
-  const serial = await median(one, 1);
-  const c16 = await median(one, 16);
+  // Highest RSS sample of each load below (VmHWM alone would not say when the peak was).
+  const highest: Record<string, number> = {};
+  const watched = async <T>(name: string, work: () => Promise<T>) => {
+    const { result, rss } = await sampled(work);
+    highest[name] = Math.max(highest[name] ?? 0, ...rss);
+    return result;
+  };
+  const serial = await watched("1 record serial", () => median(one, 1));
+  const c16 = await watched("1 record x 16", () => median(one, 16));
   // 8 connections: SO_REUSEPORT spreads connections over the units by hash, 4 can land unevenly.
-  const b100 = await median(batch(100), 8);
+  const b100 = await watched("100 records", () => median(batch(100), 8));
   // Each 1000-record run follows a 1 s run of onnxruntime alone: the machine's speed drifts
   // between minutes, so each efficiency compares figures taken seconds apart.
   const rssUnderLoad: number[] = [];
@@ -242,6 +249,7 @@ try {
       const alone = await engineAlone();
       const { result, rss } = await sampled(() => load(server.url, body, 8, 3, type));
       rssUnderLoad.push(...rss);
+      highest[`1000 ${type}`] = Math.max(highest[`1000 ${type}`] ?? 0, ...rss);
       const records = result.rps * 1000;
       runs.push({ records, efficiency: records / (units * alone), p50: result.p50 });
     }
@@ -282,6 +290,10 @@ try {
   );
   console.log(`cold start to first /ping 200: ${coldMs.toFixed(0)} ms (deno run, loopback)`);
   console.log(`RSS after start (model loaded, no request yet): ${describeMemory(afterStart)}`);
+  console.log(
+    `peak RSS of start-up (VmHWM before the first request: loading, before the start-up ` +
+      `release): ${afterStart.peak.toFixed(1)} MB`,
+  );
   console.log(`1 record, serial: p50 ${f(serial.p50)} ms, p99 ${f(serial.p99)} ms`);
   console.log(
     `1 record, 16 connections: ${n(c16.rps)} req/s ${range(c16)}, p50 ${f(c16.p50)} ms, p99 ${
@@ -320,6 +332,11 @@ try {
   console.log(`RSS 2.5 s after the load: ${describeMemory(settled)}`);
   // VmHWM is updated lazily by the kernel: a sample can exceed it by a few hundred kB.
   const peak = Math.max(settled.peak, ...samples);
+  console.log(
+    `highest RSS sample per load (MB): ${
+      Object.entries(highest).map(([name, mb]) => `${name} ${mb.toFixed(1)}`).join(", ")
+    }`,
+  );
   console.log(`peak RSS (VmHWM, whole run): ${peak.toFixed(1)} MB (goal <= 150 MB)`);
 } finally {
   await server.stop();
