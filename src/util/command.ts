@@ -106,10 +106,8 @@ const COMMAND = Symbol("command");
 export function defineCommand<
   const O extends Options,
   const E extends Options = Record<never, never>,
->(
-  spec: CommandSpec<O, E>,
-): CommandSpec<O, E> {
-  return Object.assign(spec, { [COMMAND]: true });
+>(spec: CommandSpec<O, E>): CommandSpec<O, E> & { environment: E } {
+  return Object.assign(spec, { environment: spec.environment ?? ({} as E), [COMMAND]: true });
 }
 
 export function isCommand(value: unknown): value is CommandSpec {
@@ -218,7 +216,7 @@ export function parseCommand<O extends Options, E extends Options>(
   }
   const vars: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(spec.environment ?? {})) {
-    vars[name] = settle(variable, name, env(name), () => undefined);
+    vars[name] = settle(variable, name, env(name) || undefined, () => undefined);
   }
   const positionals = parsed.positionals;
   const p = spec.positionals;
@@ -229,7 +227,7 @@ export function parseCommand<O extends Options, E extends Options>(
       badUsage(`at most ${p.max} ${p.name}, got ${positionals.length}`);
     }
     const odd = p.choices && positionals.find((a) => !p.choices!.includes(a));
-    if (odd) badUsage(`${p.name} must be ${p.choices!.join(" or ")}, got "${odd}"`);
+    if (odd) badUsage(`unexpected argument "${odd}" (${p.name}: ${p.choices!.join(" or ")})`);
   }
   return { help: false, values: values as Values<O>, env: vars as Values<E>, positionals };
 }
@@ -248,6 +246,12 @@ function wrap(text: string, indent: number): string {
   }
   lines.push(line);
   return lines.join(`\n${" ".repeat(indent)}`);
+}
+
+/** A paragraph wrapped; lines starting "- " stay list items (continuations indented). */
+function paragraph(text: string): string {
+  return text.split(/\n(?=- )/).map((item) => wrap(item, item.startsWith("- ") ? 2 : 0))
+    .join("\n");
 }
 
 function placeholder(spec: OptionSpec): string {
@@ -275,7 +279,7 @@ function facts(spec: OptionSpec): string {
 }
 
 function table(rows: [string, string][]): string[] {
-  const width = Math.min(28, Math.max(...rows.map(([left]) => left.length))) + 2;
+  const width = Math.min(32, Math.max(...rows.map(([left]) => left.length))) + 2;
   return rows.map(([left, right]) =>
     left.length + 2 > width
       ? `  ${left}\n${" ".repeat(width + 2)}${wrap(right, width + 2)}`
@@ -290,20 +294,20 @@ export function helpText(spec: CommandSpec): string {
     `${option.short ? `-${option.short}, ` : ""}--${name} ${placeholder(option)}`.trimEnd(),
     option.help + facts(option),
   ]);
-  if (spec.positionals) rows.unshift([spec.positionals.name, spec.positionals.help]);
   rows.push(["-h, --help", "show this help and exit"]);
-  const sections = [
-    usage,
-    ...spec.summary.trim().split(/\n\s*\n/).map((p) => wrap(p, 0)),
-    ["Options:", ...table(rows)].join("\n"),
-  ];
+  const sections = [usage, ...spec.summary.trim().split(/\n\s*\n/).map(paragraph)];
+  if (spec.positionals) {
+    const { name, help } = spec.positionals;
+    sections.push(["Arguments:", ...table([[name, help]])].join("\n"));
+  }
+  sections.push(["Options:", ...table(rows)].join("\n"));
   const vars = Object.entries(spec.environment ?? {});
   if (vars.length) {
     sections.push(
       ["Environment:", ...table(vars.map(([name, v]) => [name, v.help + facts(v)]))].join("\n"),
     );
   }
-  for (const note of spec.notes ?? []) sections.push(wrap(note, 0));
+  for (const note of spec.notes ?? []) sections.push(paragraph(note));
   return sections.join("\n\n");
 }
 
