@@ -80,3 +80,51 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
     });
   });
 }
+
+/** The processes below `pid` (children, grandchildren, ...), from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      parents.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch { /* ended meanwhile */ }
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length;) {
+    frontier = [...parents].filter(([, ppid]) => frontier.includes(ppid)).map(([p]) => p);
+    found.push(...frontier);
+  }
+  return found;
+}
+
+Deno.test("runner: stopped while its kernel is starting, it leaves no kernel running", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "one.ipynb");
+    await Deno.writeTextFile(path, JSON.stringify(codeNotebook(["1"])));
+    const runner = new Deno.Command("/usr/bin/python3", {
+      args: [join(ROOT, "tools/run_notebooks.py"), path],
+      env: { JUPYTER_PATH: KERNELSPECS },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    let kernel: number[] = [];
+    try {
+      // The kernel's launcher exists as soon as it is spawned, long before it answers.
+      await waitFor(
+        "the kernel to be spawned",
+        () => (kernel = descendants(runner.pid)).length > 0,
+      );
+      runner.kill("SIGINT");
+      await runner.status;
+      await waitFor("the kernel to end", () => !kernel.some(alive));
+    } finally {
+      for (const pid of kernel.filter(alive)) Deno.kill(pid, "SIGKILL");
+      try {
+        runner.kill("SIGKILL");
+      } catch { /* ended */ }
+      await runner.status;
+    }
+  });
+});

@@ -166,6 +166,9 @@ function convert(spec: OptionSpec, label: string, text: string): unknown {
   }
 }
 
+/** A MISSING value: required and not given (reported after every given value is checked). */
+const MISSING = Symbol("missing");
+
 function settle(
   spec: OptionSpec,
   label: string,
@@ -176,9 +179,7 @@ function settle(
   if (given !== undefined) return convert(spec, label, given);
   const fromEnv = spec.env !== undefined ? env(spec.env) : undefined;
   if (fromEnv !== undefined && fromEnv !== "") return convert(spec, spec.env!, fromEnv);
-  if ("required" in spec && spec.required) {
-    badUsage(`${label} is required${spec.env ? ` (or ${spec.env})` : ""}`);
-  }
+  if ("required" in spec && spec.required) return MISSING;
   if (spec.type === "boolean") return false;
   if ("default" in spec && spec.default !== undefined) {
     return Array.isArray(spec.default) ? [...spec.default] : spec.default;
@@ -203,9 +204,22 @@ export function parseCommand<O extends Options, E extends Options>(
     config[name] = { type: option.type === "boolean" ? "boolean" : "string" };
     if (option.short) config[name].short = option.short;
   }
+  // parseArgs takes "--port -1" for two options: join a numeric option with a negative number,
+  // so that the range check names it.
+  const numeric = (arg: string) => {
+    const option = spec.options[arg.slice(2)];
+    return option?.type === "integer" || option?.type === "number";
+  };
+  const args = argv.flatMap((arg, i) =>
+    numeric(arg) && /^-\d|^-\.\d/.test(argv[i + 1] ?? "")
+      ? [`${arg}=${argv[i + 1]}`]
+      : i > 0 && numeric(argv[i - 1]) && /^-\d|^-\.\d/.test(arg)
+      ? []
+      : [arg]
+  );
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true });
   } catch (err) {
     badUsage((err as Error).message);
   }
@@ -214,9 +228,15 @@ export function parseCommand<O extends Options, E extends Options>(
   for (const [name, option] of Object.entries(spec.options)) {
     values[name] = settle(option, `--${name}`, parsed.values[name], env);
   }
+  const missing = Object.keys(values).find((name) => values[name] === MISSING);
+  if (missing) {
+    const variable = spec.options[missing].env;
+    badUsage(`--${missing} is required${variable ? ` (or ${variable})` : ""}`);
+  }
   const vars: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(spec.environment ?? {})) {
     vars[name] = settle(variable, name, env(name) || undefined, () => undefined);
+    if (vars[name] === MISSING) badUsage(`${name} is required`);
   }
   const positionals = parsed.positionals;
   const p = spec.positionals;
