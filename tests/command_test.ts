@@ -160,10 +160,10 @@ Deno.test("command: --help wins over everything and reads no environment", () =>
     /--port N +port \(an integer between 0 and 65535; default: 8080; else DEMO_PORT\)/,
   );
   assert.match(help, /--name TEXT +a name \(required\)/);
-  assert.match(help, /^  -h, --help +show this help and exit$/m);
+  assert.match(help, /^ {2}-h, --help +show this help and exit$/m);
   assert.match(
     help,
-    /\n\nEnvironment:\n  DEMO_THREADS +threads \(an integer >= 1\)\n  DEMO_FLAG +a flag/,
+    /\n\nEnvironment:\n {2}DEMO_THREADS +threads \(an integer >= 1\)\n {2}DEMO_FLAG +a flag/,
   );
   for (const line of help.split("\n")) assert.ok(line.length <= 100, line);
 });

@@ -9,7 +9,7 @@ codes, so a rerun on the same data writes the same files.
 
 The kernel is the one named in JUPYTER_PATH's kernelspec "deno" (`deno task notebooks` uses the
 project's, notebooks/.kernel). Stopped with Ctrl-C, SIGTERM or SIGHUP, it shuts its kernel
-down, also while the kernel is still starting; killed, the kernel's launcher stops the kernel
+down; killed (or stopped while the kernel starts), the kernel's launcher stops the kernel
 itself. Exit status: 0 every cell ran, 1 a cell failed, 2 bad usage.
 """
 import argparse
@@ -21,7 +21,7 @@ import sys
 import time
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import start_new_kernel
 
 # A kernelspec's {resource_dir} comes from JUPYTER_PATH, and kernels start in another folder.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
@@ -65,17 +65,12 @@ def append(outputs, out):
 def run(path):
     nb = nbformat.read(path, as_version=4)
     cwd = os.path.dirname(os.path.abspath(path))
+    # Interrupted while the kernel starts, the runner just ends: the launcher stops the kernel when
+    # its parent is gone (a graceful shutdown from there can wait forever on the half-made client).
+    km, kc = start_new_kernel(kernel_name="deno", cwd=cwd)
     cells = {}
     failed = None
-    km = KernelManager(kernel_name="deno")
-    kc = None
-    # Started inside the try: an interrupt while the kernel starts up still shuts it down
-    # (jupyter_client's start_new_kernel cleans up after a RuntimeError only).
     try:
-        km.start_kernel(cwd=cwd)
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=CELL_TIMEOUT)
         # As a front end saves it, so saving from the UI changes no metadata.
         nb.metadata["language_info"] = language_info(kc)
         code_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -94,10 +89,8 @@ def run(path):
                 break
         drain(kc, cells, until_idle=None)
     finally:
-        if kc is not None:
-            kc.stop_channels()
-        if km.has_kernel:
-            km.shutdown_kernel(now=False)
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)

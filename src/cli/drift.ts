@@ -14,8 +14,8 @@ import {
   readCaptureS3,
 } from "../monitor/capture.ts";
 import { compareWithBaseline, DEFAULT_THRESHOLD, formatReport } from "../monitor/drift.ts";
-import { PROJECT_ROOT } from "../util/fs.ts";
 import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { CARD_OPTION } from "./shared_options.ts";
 
 export const command = defineCommand({
   task: "deno task drift",
@@ -36,13 +36,7 @@ of the values, or a category of 5 % or more of the training values gone), 2 bad 
       required: true,
       help: "folder (searched recursively) or s3://BUCKET/PREFIX",
     },
-    card: {
-      type: "string",
-      arg: "FILE",
-      default: `${PROJECT_ROOT}/models/titanic.json`,
-      shownDefault: "models/titanic.json",
-      help: "model card with a baseline",
-    },
+    card: { ...CARD_OPTION, help: "model card with a baseline" },
     threshold: {
       type: "number",
       min: 0,

@@ -21,7 +21,7 @@ import { DEFAULT_PRESET, PRESETS } from "../pipeline/presets.ts";
 import { loadDataset } from "../data/titanic.ts";
 import { checkFoldsFit } from "../train.ts";
 import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { OUTER_CV_OPTIONS, PRESET_OPTION, SEED_OPTION } from "./cv_options.ts";
+import { OUTER_CV_OPTIONS, PRESET_OPTION, SEED_OPTION } from "./shared_options.ts";
 import type { TitanicData } from "../data/load.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { bundleLambda, packageModel } from "../deploy/package.ts";
 import { PROJECT_ROOT } from "../util/fs.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { MODEL_FILE_OPTION } from "./shared_options.ts";
 
 export const command = defineCommand({
   task: "deno task package",
@@ -14,13 +15,7 @@ export const command = defineCommand({
 Writes model.tar.gz with the ONNX model and its card at the top, the layout SageMaker unpacks
 into /opt/ml/model (upload it to S3 and pass it to deno task deploy --model-data).`,
   options: {
-    model: {
-      type: "string",
-      arg: "FILE",
-      default: join(PROJECT_ROOT, "models", "titanic.onnx"),
-      shownDefault: "models/titanic.onnx",
-      help: "ONNX model; its card is the .json beside it",
-    },
+    model: MODEL_FILE_OPTION,
     output: {
       type: "string",
       arg: "FILE",

@@ -3,12 +3,12 @@
  * @module
  */
 
-import { join } from "node:path";
 import { encodeInputs, type ModelInputs } from "../codec/inputs.ts";
 import { loadTitanicCsv } from "../data/load.ts";
 import { OnnxModel, type Predictions } from "../inference/model.ts";
-import { PROJECT_ROOT, writeFileAtomic } from "../util/fs.ts";
+import { writeFileAtomic } from "../util/fs.ts";
 import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { MODEL_FILE_OPTION } from "./shared_options.ts";
 
 export const command = defineCommand({
   task: "deno task predict",
@@ -35,13 +35,7 @@ onnxruntime with the same ONNX file and input codec the server uses.`,
         "base_value and one column per raw input (base_value + those columns = the " +
         "probability, or its log-odds for boosting)",
     },
-    model: {
-      type: "string",
-      arg: "FILE",
-      default: join(PROJECT_ROOT, "models", "titanic.onnx"),
-      shownDefault: "models/titanic.onnx",
-      help: "ONNX model; its card is the .json beside it",
-    },
+    model: MODEL_FILE_OPTION,
   },
   notes: [
     "Output: the Kaggle submission format, PassengerId,Survived (PassengerId is the row " +

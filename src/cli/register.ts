@@ -6,8 +6,8 @@
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { register } from "../deploy/registry.ts";
 import { readCard } from "../inference/card.ts";
-import { PROJECT_ROOT } from "../util/fs.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { CARD_OPTION } from "./shared_options.ts";
 import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
 
 export const command = defineCommand({
@@ -28,13 +28,7 @@ with deno task deploy --model-package latest-approved.`,
       help: "s3://.../model.tar.gz (deno task package, then upload)",
     },
     group: { type: "string", arg: "NAME", required: true, help: "model package group" },
-    card: {
-      type: "string",
-      arg: "FILE",
-      default: `${PROJECT_ROOT}/models/titanic.json`,
-      shownDefault: "models/titanic.json",
-      help: "model card of that model",
-    },
+    card: { ...CARD_OPTION, help: "model card of that model" },
     description: {
       type: "string",
       help: "version description (default: preset and CV accuracy)",

@@ -7,7 +7,7 @@ import { choose, runSearch, searchSpace, SELECTION_RULE } from "../eval/search.t
 import { FEATURE_SETS } from "../pipeline/features.ts";
 import { loadDataset } from "../data/titanic.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { OUTER_CV_OPTIONS, SEED_OPTION } from "./cv_options.ts";
+import { OUTER_CV_OPTIONS, SEED_OPTION } from "./shared_options.ts";
 
 export const command = defineCommand({
   task: "deno task search",

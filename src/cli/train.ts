@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { train } from "../train.ts";
 import { PROJECT_ROOT } from "../util/fs.ts";
 import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { OUTER_CV_OPTIONS, PRESET_OPTION, SEED_OPTION } from "./cv_options.ts";
+import { OUTER_CV_OPTIONS, PRESET_OPTION, SEED_OPTION } from "./shared_options.ts";
 
 export const command = defineCommand({
   task: "deno task train",

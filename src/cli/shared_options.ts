@@ -1,11 +1,31 @@
 /**
- * The options train, evaluate and search share: the preset, the seed and the outer
- * cross-validation, declared once.
+ * Options several tasks share, declared once: the preset, the seed and the outer
+ * cross-validation (train, evaluate, search), the model file and its card.
  * @module
  */
 
+import { join } from "node:path";
 import { DEFAULT_PRESET, DEFAULT_SEED, PRESET_NAMES } from "../pipeline/presets.ts";
 import type { Options } from "../util/command.ts";
+import { PROJECT_ROOT } from "../util/fs.ts";
+
+/** The committed model (predict, package); its card is the .json beside it. */
+export const MODEL_FILE_OPTION = {
+  type: "string",
+  arg: "FILE",
+  default: join(PROJECT_ROOT, "models", "titanic.onnx"),
+  shownDefault: "models/titanic.onnx",
+  help: "ONNX model; its card is the .json beside it",
+} as const;
+
+/** The committed model's card (drift, register). */
+export const CARD_OPTION = {
+  type: "string",
+  arg: "FILE",
+  default: join(PROJECT_ROOT, "models", "titanic.json"),
+  shownDefault: "models/titanic.json",
+  help: "model card",
+} as const;
 
 export const PRESET_OPTION = {
   type: "choice",
