@@ -5,8 +5,8 @@
  * @module
  */
 
-import { encodeInputs } from "../codec/inputs.ts";
 import { reliability } from "../eval/calibration.ts";
+import { modelCosts } from "../eval/costs.ts";
 import { crossValidatedImportance } from "../eval/importance.ts";
 import {
   comparatorsFor,
@@ -15,14 +15,12 @@ import {
   type NestedReport,
   select,
 } from "../eval/nested.ts";
-import { type Candidate, SELECTION_RULE, selectionSpace } from "../eval/search.ts";
-import { createSession, runSession } from "../inference/model.ts";
+import { SELECTION_RULE, selectionSpace } from "../eval/search.ts";
 import { DEFAULT_PRESET, PRESETS } from "../pipeline/presets.ts";
 import { loadDataset } from "../data/titanic.ts";
 import { checkFoldsFit } from "../train.ts";
 import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
 import { OUTER_CV_OPTIONS, PRESET_OPTION, SEED_OPTION } from "./shared_options.ts";
-import type { TitanicData } from "../data/load.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 
 export const command = defineCommand({
@@ -54,30 +52,6 @@ model's fit time, ONNX size and onnxruntime time per row.`,
 });
 
 const pct = (x: number) => (x * 100).toFixed(2);
-
-interface Costs {
-  fitMs: number;
-  onnxBytes: number;
-  microsPerRow: number;
-}
-
-/** Fits on all rows, exports, and times onnxruntime on every training row. */
-async function costs(c: Candidate, seed: number, train: TitanicData): Promise<Costs> {
-  const t0 = performance.now();
-  const pipeline = c.build(seed);
-  const inputs = encodeInputs(train.columns, pipeline.inputs());
-  pipeline.fit(inputs, train.labels!);
-  const fitMs = performance.now() - t0;
-  const onnx = pipeline.toOnnx();
-  const session = await createSession(onnx);
-  for (let i = 0; i < 5; i++) await runSession(session, inputs);
-  const runs = 30;
-  const t1 = performance.now();
-  for (let i = 0; i < runs; i++) await runSession(session, inputs);
-  const microsPerRow = ((performance.now() - t1) * 1000) / (runs * train.columns.length);
-  await session.release();
-  return { fitMs, onnxBytes: onnx.length, microsPerRow };
-}
 
 function report(name: string, r: NestedReport, nested: boolean, ms: number): string {
   const lines = [
@@ -148,7 +122,7 @@ async function main({ values }: ParsedOf<typeof command>) {
       );
     }
   }
-  const c = await costs(chosen, seed, train);
+  const c = await modelCosts(chosen, seed, train);
   console.log(
     `  model      ${chosen.name}: one fit on all rows ${c.fitMs.toFixed(0)} ms, ` +
       `${(c.onnxBytes / 1024).toFixed(0)} KiB ONNX, ${c.microsPerRow.toFixed(2)} µs per row ` +
