@@ -10,7 +10,13 @@ import { deploy } from "../deploy/endpoint.ts";
 import { planDeploy } from "../deploy/plan.ts";
 import { latestApproved } from "../deploy/registry.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
+import {
+  AWS_ERRORS,
+  AWS_NOTE,
+  AWS_OPTIONS,
+  ENDPOINT_OPTION,
+  pollSecondsOption,
+} from "./aws_main.ts";
 import { deploySpecFromOptions } from "./deploy_options.ts";
 import { alarmsFromOptions, OPERATIONS_OPTIONS } from "./operations_options.ts";
 
@@ -36,12 +42,7 @@ checked against AWS's rules before any call.`,
       arg: "S3URL",
       help: "s3://BUCKET/.../model.tar.gz (deno task package); default: the image's",
     },
-    endpoint: {
-      type: "string",
-      arg: "NAME",
-      default: "titanic",
-      help: "endpoint name, 1-63 letters, digits, hyphens",
-    },
+    endpoint: { ...ENDPOINT_OPTION, default: "titanic" },
     "instance-type": { type: "string", arg: "T", default: "ml.t2.medium", help: "instance type" },
     count: { type: "integer", default: 1, help: "instances, >= 1" },
     serverless: {
@@ -66,7 +67,7 @@ checked against AWS's rules before any call.`,
       default: 0.1,
       help: "its share of traffic, 0 < W < 1",
     },
-    "poll-seconds": { type: "integer", min: 1, default: 15, help: "seconds between status checks" },
+    "poll-seconds": pollSecondsOption(15),
     plan: {
       type: "boolean",
       help: "read what is live (Describe calls only) and print what would change",

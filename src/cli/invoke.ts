@@ -12,7 +12,7 @@ import {
 } from "../deploy/invoke.ts";
 import { checkInvokeRequest, checkName } from "../deploy/validation.ts";
 import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION } from "./aws_main.ts";
 
 export const command = defineCommand({
   task: "deno task invoke",
@@ -22,7 +22,7 @@ Sends PAYLOAD to a SageMaker endpoint (InvokeEndpoint) or, with --url, to the /i
 local server or container (e.g. http://127.0.0.1:8080), and prints the answer. When the model
 refuses the input, its own status and message are shown and the exit status is 1.`,
   options: {
-    endpoint: { type: "string", arg: "NAME", help: "SageMaker endpoint" },
+    endpoint: { ...ENDPOINT_OPTION, help: "SageMaker endpoint" },
     url: { type: "string", arg: "URL", help: "a local server or container instead" },
     file: { type: "string", arg: "PAYLOAD", required: true, help: "the request body" },
     "content-type": {

@@ -7,7 +7,13 @@ import { assertNoProblems, AwsCaller, makeClients } from "../deploy/aws.ts";
 import { shiftTraffic } from "../deploy/endpoint.ts";
 import { parseWeights } from "../deploy/validation.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
+import {
+  AWS_ERRORS,
+  AWS_NOTE,
+  AWS_OPTIONS,
+  ENDPOINT_OPTION,
+  pollSecondsOption,
+} from "./aws_main.ts";
 
 export const command = defineCommand({
   task: "deno task shift-traffic",
@@ -17,9 +23,9 @@ Sets the traffic weights of the endpoint's variants (e.g. primary=0.5,candidate=
 A/B deploy) and waits until the endpoint is InService again. Each variant is a SageMaker
 name, each weight a finite number >= 0 (at least one above 0).`,
   options: {
-    endpoint: { type: "string", arg: "NAME", required: true, help: "endpoint name" },
+    endpoint: { ...ENDPOINT_OPTION, required: true },
     weights: { type: "string", arg: "LIST", required: true, help: "variant=weight pairs" },
-    "poll-seconds": { type: "integer", min: 1, default: 15, help: "seconds between status checks" },
+    "poll-seconds": pollSecondsOption(15),
     ...AWS_OPTIONS,
   },
   notes: [AWS_NOTE],

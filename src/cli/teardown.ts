@@ -8,7 +8,7 @@ import { teardownWorld } from "../deploy/dry_run.ts";
 import { deleteAlarms, findAlarms } from "../deploy/alarms.ts";
 import { describeTeardown, planTeardown, teardown } from "../deploy/teardown.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION } from "./aws_main.ts";
 
 export const command = defineCommand({
   task: "deno task teardown",
@@ -20,7 +20,7 @@ endpoint's autoscaling, and the alarms of deploy --alarms (by their EndpointName
 config or model another endpoint still uses is kept. Without --yes (or with --plan) it only
 reads (Describe/List calls) and shows what would be deleted; with --yes it deletes them.`,
   options: {
-    endpoint: { type: "string", arg: "NAME", required: true, help: "endpoint name" },
+    endpoint: { ...ENDPOINT_OPTION, required: true },
     yes: { type: "boolean", help: "really delete" },
     plan: { type: "boolean", help: "only show what would be deleted (the default without --yes)" },
     ...AWS_OPTIONS,
