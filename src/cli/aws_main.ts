@@ -24,7 +24,7 @@ export const ENDPOINT_OPTION = {
 } as const;
 
 /** How often a task that waits for AWS asks again. */
-export function pollSecondsOption(seconds: number) {
+export function pollSeconds(seconds: number) {
   return {
     type: "integer",
     min: 1,

@@ -10,13 +10,7 @@ import { deploy } from "../deploy/endpoint.ts";
 import { planDeploy } from "../deploy/plan.ts";
 import { latestApproved } from "../deploy/registry.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import {
-  AWS_ERRORS,
-  AWS_NOTE,
-  AWS_OPTIONS,
-  ENDPOINT_OPTION,
-  pollSecondsOption,
-} from "./aws_main.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION, pollSeconds } from "./aws_main.ts";
 import { deploySpecFromOptions } from "./deploy_options.ts";
 import { alarmsFromOptions, OPERATIONS_OPTIONS } from "./operations_options.ts";
 
@@ -67,7 +61,7 @@ checked against AWS's rules before any call.`,
       default: 0.1,
       help: "its share of traffic, 0 < W < 1",
     },
-    "poll-seconds": pollSecondsOption(15),
+    "poll-seconds": pollSeconds(15),
     plan: {
       type: "boolean",
       help: "read what is live (Describe calls only) and print what would change",

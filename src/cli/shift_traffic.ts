@@ -7,13 +7,7 @@ import { assertNoProblems, AwsCaller, makeClients } from "../deploy/aws.ts";
 import { shiftTraffic } from "../deploy/endpoint.ts";
 import { parseWeights } from "../deploy/validation.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import {
-  AWS_ERRORS,
-  AWS_NOTE,
-  AWS_OPTIONS,
-  ENDPOINT_OPTION,
-  pollSecondsOption,
-} from "./aws_main.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION, pollSeconds } from "./aws_main.ts";
 
 export const command = defineCommand({
   task: "deno task shift-traffic",
@@ -25,7 +19,7 @@ name, each weight a finite number >= 0 (at least one above 0).`,
   options: {
     endpoint: { ...ENDPOINT_OPTION, required: true },
     weights: { type: "string", arg: "LIST", required: true, help: "variant=weight pairs" },
-    "poll-seconds": pollSecondsOption(15),
+    "poll-seconds": pollSeconds(15),
     ...AWS_OPTIONS,
   },
   notes: [AWS_NOTE],

@@ -6,7 +6,7 @@
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { runTransform } from "../deploy/transform.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
-import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, pollSecondsOption } from "./aws_main.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, pollSeconds } from "./aws_main.ts";
 import { transformSpecFromOptions } from "./deploy_options.ts";
 
 export const command = defineCommand({
@@ -62,7 +62,7 @@ status; on failure prints AWS's reason.`,
       shownDefault: "MODEL-transform-TIMESTAMP",
       help: "job name",
     },
-    "poll-seconds": pollSecondsOption(30),
+    "poll-seconds": pollSeconds(30),
     ...AWS_OPTIONS,
   },
   notes: [AWS_NOTE],
