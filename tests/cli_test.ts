@@ -82,6 +82,15 @@ Deno.test("cli: every task in deno.json has a declaration; its --help is generat
   }
 });
 
+Deno.test("cli: the tasks that are deno's own subcommands answer --help with deno's help", async () => {
+  // (check's --help reaches its last command, deno check, after fmt and lint have run.)
+  for (const [name, subcommand] of [["test", "Run tests"], ["bench", "Run benchmarks"]]) {
+    const { code, stdout } = await task(name, "--help");
+    assert.equal(code, 0, name);
+    assert.match(stdout, new RegExp(`^${subcommand}`), name);
+  }
+});
+
 Deno.test("cli: every task refuses an unknown option, and a word for its first numeric option, with exit 2 naming it", async () => {
   const declared = await declarations();
   for (const [name, spec] of declared) {

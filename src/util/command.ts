@@ -191,6 +191,24 @@ export type Outcome<O extends Options, E extends Options> =
   | { help: true }
   | ({ help: false } & Parsed<O, E>);
 
+const NEGATIVE = /^-\.?\d/;
+
+/**
+ * parseArgs reads "--port -1" as two options: a numeric option followed by a negative number
+ * becomes "--port=-1", so that the range check names the option.
+ */
+function joinNegativeNumbers(argv: string[], numeric: (name: string) => boolean): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i].startsWith("--") && numeric(argv[i].slice(2)) && NEGATIVE.test(next ?? "")) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else joined.push(argv[i]);
+  }
+  return joined;
+}
+
 /** Parses and validates `argv` and the environment; throws UsageError. Exits nothing. */
 export function parseCommand<O extends Options, E extends Options>(
   spec: CommandSpec<O, E>,
@@ -204,19 +222,10 @@ export function parseCommand<O extends Options, E extends Options>(
     config[name] = { type: option.type === "boolean" ? "boolean" : "string" };
     if (option.short) config[name].short = option.short;
   }
-  // parseArgs takes "--port -1" for two options: join a numeric option with a negative number,
-  // so that the range check names it.
-  const numeric = (arg: string) => {
-    const option = spec.options[arg.slice(2)];
-    return option?.type === "integer" || option?.type === "number";
-  };
-  const args = argv.flatMap((arg, i) =>
-    numeric(arg) && /^-\d|^-\.\d/.test(argv[i + 1] ?? "")
-      ? [`${arg}=${argv[i + 1]}`]
-      : i > 0 && numeric(argv[i - 1]) && /^-\d|^-\.\d/.test(arg)
-      ? []
-      : [arg]
-  );
+  const args = joinNegativeNumbers(argv, (name) => {
+    const type = spec.options[name]?.type;
+    return type === "integer" || type === "number";
+  });
   let parsed;
   try {
     parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true });
