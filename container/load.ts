@@ -16,6 +16,10 @@
 
 import { defaultLimits } from "./limits.ts";
 import { type RunningServer, startServer } from "./launch.ts";
+import { parseOrExit } from "../src/util/command.ts";
+import { loadCommand } from "./bench_commands.ts";
+
+parseOrExit(loadCommand);
 
 const MB = 1024 * 1024;
 const GIB = 1024 * MB;
