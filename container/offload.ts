@@ -74,22 +74,24 @@ type Reply =
 export function startOffload(
   modelPath: string,
   threads: number,
-): { answer: Answer; ready: Promise<void>; stop(): void } {
+): { answer: Answer; ready: Promise<void>; stop(): Promise<void> } {
   const worker = new Worker(new URL("./offload_worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, { resolve: (a: Answered) => void; reject: (e: Error) => void }>();
   let next = 0;
   let loaded: () => void = () => {};
   let failed: (err: Error) => void = () => {};
+  let stopped: () => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     loaded = resolve;
     failed = reject;
   });
   worker.onmessage = (
-    event: MessageEvent<Reply | { type: "ready" | "fatal"; message?: string }>,
+    event: MessageEvent<Reply | { type: "ready" | "fatal" | "stopped"; message?: string }>,
   ) => {
     const reply = event.data;
     if ("type" in reply) {
       if (reply.type === "ready") loaded();
+      else if (reply.type === "stopped") stopped();
       else failed(new Error(reply.message));
       return;
     }
@@ -119,6 +121,52 @@ export function startOffload(
         })
       ),
     ready,
-    stop: () => worker.terminate(),
+    // The Worker frees its session first (an ended isolate would leak it), then ends.
+    stop: async () => {
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      worker.postMessage({ type: "stop" });
+      await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+      worker.terminate();
+    },
+  };
+}
+
+/** How long an offload Worker may sit idle before it is stopped (its memory goes with it). */
+export const OFFLOAD_IDLE_MS = 2000;
+
+/**
+ * An offload Worker started with the first large body and stopped once it has had nothing to
+ * do for `idleMs`: its isolate and onnxruntime session (tens of MB) are given back between
+ * bursts, at the cost of a session load (about a tenth of a 6 MB body's time) on the next one.
+ */
+export function idleStoppingOffload(
+  modelPath: string,
+  threads: number,
+  onStopped: () => void = () => {},
+  idleMs = OFFLOAD_IDLE_MS,
+): { answer: Answer; stop(): Promise<void> } {
+  let current: ReturnType<typeof startOffload> | undefined;
+  let busy = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = async () => {
+    clearTimeout(timer);
+    if (!current) return;
+    const ending = current;
+    current = undefined;
+    await ending.stop();
+    // The Worker's thread ends a moment after terminate(); what it freed is trimmed then.
+    setTimeout(onStopped, 250);
+  };
+  return {
+    answer: async (bytes, type, accept) => {
+      clearTimeout(timer);
+      busy++;
+      try {
+        return await (current ??= startOffload(modelPath, threads)).answer(bytes, type, accept);
+      } finally {
+        if (--busy === 0) timer = setTimeout(stop, idleMs);
+      }
+    },
+    stop,
   };
 }

@@ -37,10 +37,18 @@ async function answer({ id, bytes, type, accept }: Job) {
   }
 }
 
-self.onmessage = (
-  event: MessageEvent<Job | { type: "start"; modelPath: string; threads: number }>,
+self.onmessage = async (
+  event: MessageEvent<
+    Job | { type: "start"; modelPath: string; threads: number } | { type: "stop" }
+  >,
 ) => {
   const data = event.data;
+  if ("type" in data && data.type === "stop") {
+    // The session's memory is freed here, or never (see OnnxModel.release).
+    await (await model)?.release().catch(() => {});
+    self.postMessage({ type: "stopped" });
+    return;
+  }
   if ("type" in data && data.type === "start") {
     model = OnnxModel.load(data.modelPath, undefined, { intraOpThreads: data.threads });
     model.then(

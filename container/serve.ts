@@ -10,7 +10,7 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
-import { startOffload } from "./offload.ts";
+import { idleStoppingOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 import { createMetrics, type MetricsConfig } from "./metrics.ts";
 
@@ -57,11 +57,11 @@ async function warmUp(model: OnnxModel): Promise<void> {
 export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
-  // Started with the first large body: a unit that never sees one costs no second session.
-  let offload: ReturnType<typeof startOffload> | undefined;
+  // Started with the first large body, stopped once idle: a unit that sees none costs no
+  // second session.
+  const offload = idleStoppingOffload(config.modelPath, config.threads, releaseIdleMemory);
   const handler = createHandler(slot, {
-    answerLarge: (bytes, type, accept) =>
-      (offload ??= startOffload(config.modelPath, config.threads)).answer(bytes, type, accept),
+    answerLarge: offload.answer,
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
@@ -113,7 +113,7 @@ export function startUnit(config: UnitConfig): Unit {
     stopReleasing();
     await handler.drain();
     await server.shutdown();
-    offload?.stop();
+    await offload.stop();
   };
   return {
     server,
