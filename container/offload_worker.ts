@@ -13,15 +13,21 @@ import { releaseIdleMemory } from "./memory.ts";
 import { answerBody, utf8Bytes } from "./offload.ts";
 import { type MediaType, RequestError } from "./payload.ts";
 
-type Job = { id: number; bytes: Uint8Array; type: MediaType; accept: MediaType };
+type Job = { id: number; bytes: Uint8Array; type: MediaType; accept: MediaType; explain: boolean };
 
 let model: Promise<OnnxModel> | undefined;
 let busy = 0;
 
-async function answer({ id, bytes, type, accept }: Job) {
+async function answer({ id, bytes, type, accept, explain }: Job) {
   busy++;
   try {
-    const { text, records, survived } = await answerBody(await model!, bytes, type, accept);
+    const { text, records, survived } = await answerBody(
+      await model!,
+      bytes,
+      type,
+      accept,
+      explain,
+    );
     const body = utf8Bytes(text);
     self.postMessage({ id, ok: true, body, records, survived }, [body.buffer]);
   } catch (err) {

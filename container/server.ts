@@ -7,10 +7,12 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { admissionLimits } from "./limits.ts";
+import { admissionLimits, clientLimits } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { metricsConfigFromEnv } from "./metrics.ts";
+import { HealthBoard } from "./health.ts";
 import { log, startUnit } from "./serve.ts";
+import { startWorkerUnit } from "./worker_unit.ts";
 
 const USAGE = `
 deno task serve [--port N] [--host H] [--model FILE]
@@ -31,6 +33,10 @@ with its own onnxruntime session on the same port; default: one per CPU), MODEL_
 the pages start-up touched resident; see container/memory.ts), MAX_INFLIGHT_REQUESTS and
 MAX_INFLIGHT_BODY_MB (per serving unit: past either, /invocations answers 503 with Retry-After
 before reading the body; defaults sized from the cgroup's memory.max, else the machine's memory).
+Slow clients (per serving unit): MAX_CONNECTIONS (default 1000; past it a new connection gets
+503, health checks excepted), HEADER_TIMEOUT_SECONDS (a connection with no request in progress is
+closed after it; default 10), BODY_MIN_RATE_KB (once the header timeout has passed, a body must
+keep arriving at this rate, else 408; default 1).
 Metrics (container/metrics.ts): METRICS_NAMESPACE (default Titanic/Inference), METRICS_DIMENSIONS
 (Name=value,...; default EndpointName=ENDPOINT_NAME, VariantName=VARIANT_NAME), METRICS_EMF (0: no
 EMF lines).
@@ -100,6 +106,12 @@ try {
   die((err as Error).message);
 }
 const admission = { maxRequests: limits.maxRequests, maxBodyBytes: limits.maxBodyBytes };
+let clients: ReturnType<typeof clientLimits>;
+try {
+  clients = clientLimits((name) => Deno.env.get(name));
+} catch (err) {
+  die((err as Error).message);
+}
 // What Batch Transform may send at once: one full-size body per unit, which every unit admits
 // whatever its budget (admission.ts); more would only queue behind the CPUs.
 const maxConcurrentTransforms = workers;
@@ -112,6 +124,9 @@ log({
   memory_mb: Math.round(limits.memoryBytes / 1024 / 1024),
   memory_source: limits.memorySource,
   max_concurrent_transforms: maxConcurrentTransforms,
+  max_connections: clients.maxConnections,
+  header_timeout_s: clients.headerTimeoutMs / 1000,
+  body_min_rate_kb: clients.bodyMinBytesPerSecond / 1024,
 });
 let metrics;
 try {
@@ -120,7 +135,10 @@ try {
   die((err as Error).message);
 }
 
+// Every unit writes its heartbeat here and reads the others' when it answers /ping.
+const board = new HealthBoard(workers);
 const base = {
+  health: board.buffer,
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
   reusePort: workers > 1,
   modelPath,
@@ -129,32 +147,21 @@ const base = {
   maxConcurrentTransforms,
   bodyTimeoutMs: timeoutSeconds * 1000,
   admission,
+  clients,
   metrics,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
 const main = startUnit({ ...base, port, worker: 0 });
-const extra = Array.from({ length: workers - 1 }, (_, i) => {
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-  let ready = () => {};
-  const warm = new Promise<void>((resolve) => (ready = resolve));
-  const stopped = new Promise<void>((resolve) => {
-    worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
-      if (event.data.type === "fatal") die(`cannot serve ${modelPath}: ${event.data.message}`);
-      if (event.data.type === "ready") ready();
-      if (event.data.type === "stopped") resolve();
-    };
-  });
-  worker.onerror = (event) => {
-    event.preventDefault();
-    die(`serving worker ${i + 1} failed: ${event.message}`);
-  };
-  worker.postMessage({
-    type: "start",
-    config: { ...base, port: (main.server.addr as Deno.NetAddr).port, worker: i + 1 },
-  });
-  return { worker, warm, stopped };
-});
+const extra = Array.from(
+  { length: workers - 1 },
+  (_, i) =>
+    startWorkerUnit(
+      { ...base, port: main.connections.addr.port, worker: i + 1 },
+      board,
+      { log, die },
+    ),
+);
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -162,8 +169,7 @@ const stop = async (signal: string) => {
   stopping = true;
   log({ level: "info", message: "shutting down: finishing in-flight requests", signal });
   setTimeout(() => die("shutdown took longer than 20 s"), 20_000);
-  for (const { worker } of extra) worker.postMessage({ type: "stop" });
-  await Promise.all([main.stop(), ...extra.map((w) => w.stopped)]);
+  await Promise.all([main.stop(), ...extra.map((unit) => unit.stop())]);
   log({ level: "info", message: "stopped" });
   Deno.exit(0);
 };
