@@ -29,7 +29,7 @@ type ServeOnConnection = (
   handler: (req: Request) => Response | Promise<Response>,
   onError: (error: unknown) => Response | Promise<Response>,
   onListen: () => void,
-) => { finished: Promise<void> };
+) => { finished: Promise<void>; shutdown(): Promise<void> };
 
 function serveOnConnection(): ServeOnConnection {
   const internals = (Deno as unknown as Record<symbol, Record<string, unknown>>)[
@@ -80,6 +80,9 @@ const TOO_MANY = JSON.stringify({
   message: "the server has as many connections open as it takes; retry shortly",
 });
 
+/** How long shutdown waits for connections to finish their answers. */
+const LINGER_MS = 5000;
+
 /** How long a refused connection may take to show its request line (to find health checks). */
 const REFUSED_READ_MS = 1000;
 
@@ -121,16 +124,38 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
     port: options.port,
     reusePort: options.reusePort,
   });
-  const open = new Set<{ abort: AbortController; finished: Promise<void> }>();
+  const open = new Set<{ close(): void; finished: Promise<void> }>();
   let accepting = true;
 
   const serveOne = (conn: Deno.Conn) => {
-    const abort = new AbortController();
     let inProgress = 0;
+    let closing = false;
+    // Once hyper is done with the connection, nothing may touch it again: a handler finishing
+    // after the client left must not start a timer, and Deno throws (uncaught, from the signal's
+    // listener) when a finished connection's signal is aborted.
+    let ended = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // The header timeout cuts the connection: nothing of it is in progress here (half-sent
+    // headers, an idle keep-alive, or a client still sending a body after its 503). Deno refuses
+    // a cut after a graceful shutdown has begun, so the two never meet.
+    const abort = new AbortController();
+    const cut = () => {
+      if (closing || ended) return;
+      closing = true;
+      abort.abort();
+    };
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => abort.abort(), limits.headerTimeoutMs);
+      if (ended || closing) return;
+      timer = setTimeout(cut, limits.headerTimeoutMs);
+    };
+    // At shutdown: hyper's graceful shutdown finishes answers being written and closes
+    // connections part-way through their headers at once.
+    const close = () => {
+      clearTimeout(timer);
+      if (closing || ended) return;
+      closing = true;
+      served.shutdown().catch(() => {});
     };
     arm();
     const handle = async (req: Request) => {
@@ -139,15 +164,16 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
       try {
         return await handler(req);
       } finally {
-        if (--inProgress === 0 && !abort.signal.aborted) arm();
+        if (--inProgress === 0 && !closing) arm();
       }
     };
     const served = serveOn(conn, abort.signal, handle, options.onError, () => {});
     const entry = {
-      abort,
+      close,
       // A connection reset by the client rejects `finished`: that ends the connection, nothing
       // more.
       finished: served.finished.catch(() => {}).finally(() => {
+        ended = true;
         clearTimeout(timer);
         open.delete(entry);
       }),
@@ -182,8 +208,15 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
         listener.close();
       } catch { /* closed already */ }
       await accepted;
-      for (const entry of open) entry.abort.abort();
-      await Promise.all([...open].map((entry) => entry.finished));
+      for (const entry of open) entry.close();
+      // One still open LINGER_MS later is a client still sending a body nobody reads: the
+      // process may end without it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all([...open].map((entry) => entry.finished)),
+        new Promise((resolve) => (timer = setTimeout(resolve, LINGER_MS))),
+      ]);
+      clearTimeout(timer);
     },
   };
 }
