@@ -7,6 +7,7 @@
  */
 
 import type { AdmissionLimits } from "./admission.ts";
+import { readSmallFile } from "./memory.ts";
 
 const MB = 1024 * 1024;
 
@@ -23,13 +24,17 @@ const USABLE_SHARE = 0.75;
 const DEFAULT_MAX_REQUESTS = 256;
 
 function readNumber(path: string): number | undefined {
+  let text: string | undefined;
   try {
-    const text = Deno.readTextFileSync(path).trim();
-    const value = Number(text);
-    return Number.isFinite(value) && value > 0 ? value : undefined; // "max": no limit
-  } catch {
-    return undefined; // absent, or not readable under the process's permissions
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    // Refused without --allow-all (the server's case): read through glibc instead.
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      text = readSmallFile(path);
+    }
   }
+  const value = Number(text?.trim());
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined; // "max"
 }
 
 /** The memory the process may use, in bytes, and where that figure comes from. */

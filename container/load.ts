@@ -16,6 +16,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { defaultLimits } from "./limits.ts";
 import { type RunningServer, startServer } from "./launch.ts";
 
@@ -39,9 +40,17 @@ const percentile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 };
 
+/** The server under load: its URL and the host's process id of it. */
+interface Target {
+  url: string;
+  pid: number;
+}
+
+const targetOf = (server: RunningServer): Target => ({ url: server.url, pid: server.process.pid });
+
 /** Resident and peak resident memory of the server process, in MB. */
-function memory(server: RunningServer): { rss: number; peak: number } {
-  const status = Deno.readTextFileSync(`/proc/${server.process.pid}/status`);
+function memory(target: Target): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${target.pid}/status`);
   const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
   return { rss: mb("VmRSS"), peak: mb("VmHWM") };
 }
@@ -97,7 +106,33 @@ function startPinger(url: string) {
   };
 }
 
-async function heavy(server: RunningServer) {
+/**
+ * OOM kills in the memory cgroup of process `pid` so far (cgroup v2 memory.events, or v1
+ * memory.oom_control); undefined when the kernel does not say. Podman's OOMKilled flag can
+ * be wrong (see ../shared/docs/sagemaker-contract.md): this is the kernel's own count.
+ */
+function oomKills(pid: number): number | undefined {
+  const lines = Deno.readTextFileSync(`/proc/${pid}/cgroup`).trim().split("\n");
+  const v1 = lines.map((l) => l.split(":")).find(([, controllers]) =>
+    controllers.split(",").includes("memory")
+  );
+  const v2 = lines.map((l) => l.split(":")).find(([id]) => id === "0");
+  const candidates = [
+    ...(v1 ? [`/sys/fs/cgroup/memory${v1[2]}/memory.oom_control`] : []),
+    ...(v2
+      ? [`/sys/fs/cgroup${v2[2]}/memory.events`, `/sys/fs/cgroup/unified${v2[2]}/memory.events`]
+      : []),
+  ];
+  for (const path of candidates) {
+    try {
+      const match = /oom_kill (\d+)/.exec(Deno.readTextFileSync(path));
+      if (match) return Number(match[1]);
+    } catch { /* not this hierarchy */ }
+  }
+  return undefined;
+}
+
+async function heavy(server: Target) {
   console.log(`heavy: ${CLIENTS} clients x ${REQUESTS_PER_CLIENT} CSV bodies of 6 MB`);
   const body = csvBody(BODY_BYTES);
   const before = memory(server);
@@ -187,7 +222,7 @@ async function closedBy(conn: Deno.Conn, ms: number): Promise<string | null> {
   return null;
 }
 
-async function slow(server: RunningServer) {
+async function slow(server: Target) {
   const half = SLOW_CONNECTIONS / 2;
   console.log(
     `slow: ${SLOW_CONNECTIONS} connections: ${half} trickling their headers, ${half} ` +
@@ -289,21 +324,63 @@ async function drain(server: RunningServer) {
   rule(status.code === 0, "exit 0 after draining");
 }
 
-// The budget of a 1 GiB container (the goal), whatever this machine's memory.
-const units = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
-  navigator.hardwareConcurrency || 1;
-const budget = defaultLimits(GIB, units, 6 * MB);
-const env = { MAX_INFLIGHT_BODY_MB: String(budget.maxBodyBytes / MB) };
-console.log(
-  `server: ${units} serving units, ${(budget.maxBodyBytes / MB).toFixed(1)} MB of bodies each ` +
-    `(the default for a 1 GiB memory limit)`,
-);
-const server = await startServer([], env, { keepLogs: false });
-try {
-  await heavy(server);
-  await slow(server);
-} finally {
-  await drain(server);
+const USAGE = `deno task test:load [--url URL --pid PID]
+
+Without options: starts the server on loopback with a 1 GiB container's admission budget and runs
+the heavy, slow and drain scenarios. With --url and --pid: runs the heavy scenario against a
+server already running there (the image under podman --memory 1g: tools/image_load.sh), whose
+process is PID on this host, and also requires that its memory cgroup saw no OOM kill.`;
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    pid: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+if (
+  (values.url === undefined) !== (values.pid === undefined) || Number.isNaN(Number(values.pid ?? 0))
+) {
+  console.error(`error: --url and --pid go together (--pid a process id)\n\n${USAGE}`);
+  Deno.exit(2);
+}
+
+if (values.url) {
+  const target = { url: values.url.replace(/\/$/, ""), pid: Number(values.pid) };
+  const killsBefore = oomKills(target.pid);
+  console.log(`server at ${target.url} (process ${target.pid}); OOM kills so far: ${killsBefore}`);
+  await heavy(target);
+  let alive = true;
+  try {
+    Deno.readTextFileSync(`/proc/${target.pid}/status`);
+  } catch {
+    alive = false;
+  }
+  const killsAfter = alive ? oomKills(target.pid) : undefined;
+  console.log(`  OOM kills after: ${killsAfter ?? "unknown"}; process alive: ${alive}`);
+  rule(alive, "the server process is still running");
+  rule(killsAfter !== undefined && killsAfter === killsBefore, "no OOM kill in its memory cgroup");
+} else {
+  // The budget of a 1 GiB container (the goal), whatever this machine's memory.
+  const units = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
+    navigator.hardwareConcurrency || 1;
+  const budget = defaultLimits(GIB, units, 6 * MB);
+  const env = { MAX_INFLIGHT_BODY_MB: String(budget.maxBodyBytes / MB) };
+  console.log(
+    `server: ${units} serving units, ${(budget.maxBodyBytes / MB).toFixed(1)} MB of bodies ` +
+      `each (the default for a 1 GiB memory limit)`,
+  );
+  const server = await startServer([], env, { keepLogs: false });
+  try {
+    await heavy(targetOf(server));
+    await slow(targetOf(server));
+  } finally {
+    await drain(server);
+  }
 }
 console.log(failures.length ? `FAILED: ${failures.length} rule(s)` : "all rules held");
 Deno.exit(failures.length ? 1 : 0);
