@@ -193,7 +193,11 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
         continue;
       }
       if (open.size >= limits.maxConnections) refuse(conn, options.health);
-      else serveOne(conn);
+      else {
+        // Answers go out as soon as they are written (as Deno.serve's do), not after Nagle's wait.
+        (conn as Deno.TcpConn).setNoDelay?.(true);
+        serveOne(conn);
+      }
     }
   })();
 
