@@ -25,10 +25,12 @@ export interface WorkerUnitHooks {
   die: (message: string) => never;
 }
 
+/** Starts the unit `config` describes on a Worker running `module` (the serving unit). */
 export function startWorkerUnit(
   config: UnitConfig,
   board: HealthBoard,
   { log, die }: WorkerUnitHooks,
+  module: URL = new URL("./worker.ts", import.meta.url),
 ): WorkerUnit {
   let warmed: () => void = () => {};
   const warm = new Promise<void>((resolve) => (warmed = resolve));
@@ -37,7 +39,7 @@ export function startWorkerUnit(
   let current: { worker: Worker; stopped: Promise<void> };
 
   const spawn = () => {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    const worker = new Worker(module, { type: "module" });
     let stopped: () => void = () => {};
     const done = new Promise<void>((resolve) => (stopped = resolve));
     worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
