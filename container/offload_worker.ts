@@ -10,6 +10,7 @@
 
 import { OnnxModel } from "../src/inference/model.ts";
 import { releaseIdleMemory } from "./memory.ts";
+import { lowerThreadPriority } from "./priority.ts";
 import { answerBody, utf8Bytes } from "./offload.ts";
 import { type MediaType, RequestError } from "./payload.ts";
 
@@ -56,6 +57,8 @@ self.onmessage = async (
     return;
   }
   if ("type" in data && data.type === "start") {
+    // Big bodies wait a little longer for a core; /ping and small requests do not.
+    lowerThreadPriority(10);
     model = OnnxModel.load(data.modelPath, undefined, { intraOpThreads: data.threads });
     model.then(
       () => self.postMessage({ type: "ready" }),
