@@ -9,42 +9,15 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseOrExit } from "../src/util/command.ts";
+import { benchServerCommand } from "./bench_commands.ts";
 import { benchPassengers, bodies, columnsOf, take } from "./bench_bodies.ts";
 import { engineThroughput, openEngine } from "./engine_throughput.ts";
 import { startServer } from "./launch.ts";
 import type { MediaType } from "./payload.ts";
 import { requestBreakdown } from "./request_breakdown.ts";
 
-const HELP = `deno task bench:server [--help]
-
-Starts the server (deno task serve, on 127.0.0.1) and prints:
-- onnxruntime alone on the committed model: rows/s of one session on one thread, 1000-row
-  batches from test.csv and train.csv encoded with the codec, in this process (before and
-  after the server's loads);
-- per 1000-record request of each media type, in this process: UTF-8 decoding, parsing and
-  validation, encoding, onnxruntime, the answer (ms, medians);
-- cold start, RSS after start, 1-record latency (serial) and req/s (16 connections), 100- and
-  1000-record JSON bodies, and 1000-record CSV and JSON-lines bodies (records/s);
-- efficiency: the server's records/s over serving units x onnxruntime's one-thread rows/s, for
-  1000-record bodies per run against a 1 s onnxruntime run taken just before it (the machine's
-  speed drifts: compare ratios, not absolute figures, between runs);
-- memory of the server process: steady state (median of samples) and peak under the loads,
-  at their end and 2.5 s after.
-Goals (printed, never asserted): efficiency >= 80 % on 1000-record bodies, peak RSS <= 150 MB.
-
-Environment: TITANIC_DATA_DIR (the CSVs; else data/raw/, else the three example passengers),
-BENCH_RUNS (runs per load, default 3), SAGEMAKER_MODEL_SERVER_WORKERS and MODEL_THREADS (passed
-to the server). Load generator: wrk if installed, else fetch in this process.`;
-
-const { values: flags } = parseArgs({
-  args: Deno.args,
-  options: { help: { type: "boolean", short: "h" } },
-});
-if (flags.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
+const { env: settings } = parseOrExit(benchServerCommand);
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const MODEL = `${ROOT}models/titanic.onnx`;
@@ -148,7 +121,7 @@ async function wrkLoad(
 const useWrk = hasWrk();
 const load = useWrk ? wrkLoad : fetchLoad;
 /** The run with the median req/s of `runs` runs (the machine's other tenants make runs vary). */
-const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
+const RUNS = settings.BENCH_RUNS;
 async function median(
   body: string,
   connections: number,

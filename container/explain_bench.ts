@@ -8,15 +8,13 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseOrExit } from "../src/util/command.ts";
+import { explainBenchCommand } from "./bench_commands.ts";
 import { startServer } from "./launch.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { model: { type: "string" }, plain: { type: "boolean" } },
-});
-const model = values.model ?? `${ROOT}models/titanic.onnx`;
+const { values } = parseOrExit(explainBenchCommand);
+const model = values.model;
 const examples = JSON.parse(
   await Deno.readTextFile(`${ROOT}container/examples/passengers.json`),
 ).instances as Record<string, unknown>[];

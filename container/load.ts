@@ -16,9 +16,12 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { defaultLimits } from "./limits.ts";
 import { type RunningServer, startServer } from "./launch.ts";
+import { parseOrExit } from "../src/util/command.ts";
+import { loadCommand } from "./bench_commands.ts";
+
+const { values } = parseOrExit(loadCommand);
 
 const MB = 1024 * 1024;
 const GIB = 1024 * MB;
@@ -324,33 +327,13 @@ async function drain(server: RunningServer) {
   rule(status.code === 0, "exit 0 after draining");
 }
 
-const USAGE = `deno task test:load [--url URL --pid PID]
-
-Without options: starts the server on loopback with a 1 GiB container's admission budget and runs
-the heavy, slow and drain scenarios. With --url and --pid: runs the heavy scenario against a
-server already running there (the image under podman --memory 1g: tools/image_load.sh), whose
-process is PID on this host, and also requires that its memory cgroup saw no OOM kill.`;
-
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    pid: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-if (values.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
-if (
-  (values.url === undefined) !== (values.pid === undefined) || Number.isNaN(Number(values.pid ?? 0))
-) {
-  console.error(`error: --url and --pid go together (--pid a process id)\n\n${USAGE}`);
+if ((values.url === undefined) !== (values.pid === undefined)) {
+  console.error("error: --url and --pid go together (deno task test:load --help)");
   Deno.exit(2);
 }
 
 if (values.url) {
-  const target = { url: values.url.replace(/\/$/, ""), pid: Number(values.pid) };
+  const target = { url: values.url.replace(/\/$/, ""), pid: values.pid! };
   const killsBefore = oomKills(target.pid);
   console.log(`server at ${target.url} (process ${target.pid}); OOM kills so far: ${killsBefore}`);
   await heavy(target);

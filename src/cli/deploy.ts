@@ -9,63 +9,78 @@ import { deployWorlds } from "../deploy/dry_run.ts";
 import { deploy } from "../deploy/endpoint.ts";
 import { planDeploy } from "../deploy/plan.ts";
 import { latestApproved } from "../deploy/registry.ts";
-import { intOption, parseCli, stringOption } from "./args.ts";
-import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
+import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION, pollSeconds } from "./aws_main.ts";
 import { deploySpecFromOptions } from "./deploy_options.ts";
-import { alarmsFromOptions, OPERATIONS_OPTIONS, OPERATIONS_USAGE } from "./operations_options.ts";
+import { alarmsFromOptions, OPERATIONS_OPTIONS } from "./operations_options.ts";
 
-const USAGE = `
-deno task deploy (--image URI | --model-package latest-approved|ARN) --role ARN [options]
-
+export const command = defineCommand({
+  task: "deno task deploy",
+  usage: "(--image URI | --model-package latest-approved|ARN) --role ARN [options]",
+  summary: `
 Creates the SageMaker model(s) and endpoint config, then creates the endpoint or rolls it to
 the new config when it exists, and waits until it is InService. Names hash the settings: the
 same command again changes nothing, any changed setting rolls the endpoint. Every resource is
 tagged project=titanic-deno and endpoint=NAME (teardown goes by these tags). An autoscaled
 endpoint has its scaling removed for the update and registered again after it. Options are
-checked against AWS's rules before any call.
-
-Options:
-  --image URI              container image in ECR (see deno task push-image)
-  --role ARN               IAM execution role SageMaker assumes
-  --model-data S3URL       s3://BUCKET/.../model.tar.gz (deno task package); default: the image's
-  --endpoint NAME          endpoint name, 1-63 letters, digits, hyphens (default: titanic)
-  --instance-type T        instance type (default: ml.t2.medium)
-  --count N                instances, >= 1 (default: 1)
-  --serverless MB,CONC     serverless: memory 1024..6144 in steps of 1024, concurrency 1..200
-  --autoscale MIN,MAX[,T]  target tracking on invocations per instance per minute (T, default 1000)
-  --ab-image URI           second production variant "candidate" for an A/B test
-  --ab-model-data S3URL    its model data
-  --ab-weight W            its share of traffic, 0 < W < 1 (default: 0.1)
-  --poll-seconds N         seconds between status checks (default: 15)
-  --plan                   read what is live (Describe calls only) and print what would change${OPERATIONS_USAGE}
-${AWS_USAGE}
-  (--dry-run prints both paths: creating the endpoint, and updating a live autoscaled one.)
-  -h, --help               show this help
-`;
-
-await runAwsMain(async () => {
-  const { values } = parseCli(Deno.args, {
-    image: { type: "string" },
-    role: { type: "string" },
-    "model-data": { type: "string" },
-    endpoint: { type: "string" },
-    "instance-type": { type: "string" },
-    count: { type: "string" },
-    serverless: { type: "string" },
-    autoscale: { type: "string" },
-    "ab-image": { type: "string" },
-    "ab-model-data": { type: "string" },
-    "ab-weight": { type: "string" },
-    "poll-seconds": { type: "string" },
-    plan: { type: "boolean" },
+checked against AWS's rules before any call.`,
+  options: {
+    image: {
+      type: "string",
+      arg: "URI",
+      help: "container image in ECR (see deno task push-image)",
+    },
+    role: { type: "string", arg: "ARN", help: "IAM execution role SageMaker assumes" },
+    "model-data": {
+      type: "string",
+      arg: "S3URL",
+      help: "s3://BUCKET/.../model.tar.gz (deno task package); default: the image's",
+    },
+    endpoint: { ...ENDPOINT_OPTION, default: "titanic" },
+    "instance-type": { type: "string", arg: "T", default: "ml.t2.medium", help: "instance type" },
+    count: { type: "integer", default: 1, help: "instances, >= 1" },
+    serverless: {
+      type: "string",
+      arg: "MB,CONC",
+      help: "serverless: memory 1024..6144 in steps of 1024, concurrency 1..200",
+    },
+    autoscale: {
+      type: "string",
+      arg: "MIN,MAX[,T]",
+      help: "target tracking on invocations per instance per minute (T, default 1000)",
+    },
+    "ab-image": {
+      type: "string",
+      arg: "URI",
+      help: 'second production variant "candidate" for an A/B test',
+    },
+    "ab-model-data": { type: "string", arg: "S3URL", help: "its model data" },
+    "ab-weight": {
+      type: "number",
+      arg: "W",
+      default: 0.1,
+      help: "its share of traffic, 0 < W < 1",
+    },
+    "poll-seconds": pollSeconds(15),
+    plan: {
+      type: "boolean",
+      help: "read what is live (Describe calls only) and print what would change",
+    },
     ...OPERATIONS_OPTIONS,
     ...AWS_OPTIONS,
-  }, USAGE);
+  },
+  notes: [
+    AWS_NOTE,
+    "--dry-run prints both paths: creating the endpoint, and updating a live autoscaled one.",
+  ],
+});
+
+async function main({ values }: ParsedOf<typeof command>) {
   const spec = deploySpecFromOptions(values);
   const problems: string[] = [];
   const alarms = alarmsFromOptions(values, problems);
   assertNoProblems(problems);
-  const clients = makeClients(stringOption(values.region));
+  const clients = makeClients(values.region);
   const withAlarms = async (caller: AwsCaller) => {
     if (!alarms) return;
     const names = caller.mode === "plan"
@@ -80,7 +95,7 @@ await runAwsMain(async () => {
     spec.variants[0].modelPackage = await latestApproved(
       clients,
       reader,
-      stringOption(values.group) ?? "titanic",
+      values.group,
     );
     console.log(`model package: ${spec.variants[0].modelPackage}`);
   }
@@ -107,7 +122,7 @@ await runAwsMain(async () => {
   }
   const live = new AwsCaller("live");
   const result = await deploy(clients, live, spec, {
-    pollSeconds: intOption("poll-seconds", values["poll-seconds"], 15),
+    pollSeconds: values["poll-seconds"],
   });
   await withAlarms(live);
   console.log(
@@ -121,4 +136,6 @@ await runAwsMain(async () => {
     `or:       aws sagemaker-runtime invoke-endpoint --endpoint-name ${result.endpoint} ` +
       `--content-type application/json --body fileb://container/examples/passengers.json out.json`,
   );
-});
+}
+
+if (import.meta.main) await runCommand(command, main, AWS_ERRORS);

@@ -11,7 +11,8 @@ import type { DeploySpec } from "../deploy/spec.ts";
 import type { TransformContentType, TransformSpec } from "../deploy/transform.ts";
 import { captureFromOptions } from "./operations_options.ts";
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+/** Parsed option values (as the CLI layer gives them, or strings, as tests write them). */
+export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
 
@@ -36,7 +37,11 @@ function numbers(
 
 /** A number option ("" and words are NaN, which the rules then name). */
 const numberOf = (value: unknown, fallback: number) =>
-  typeof value === "string" ? (value.trim() === "" ? NaN : Number(value)) : fallback;
+  typeof value === "number"
+    ? value
+    : typeof value === "string"
+    ? (value.trim() === "" ? NaN : Number(value))
+    : fallback;
 
 /** `deno task deploy` options as a spec. */
 export function deploySpecFromOptions(values: OptionValues): DeploySpec {

@@ -14,12 +14,13 @@ import {
   readCaptureS3,
 } from "../monitor/capture.ts";
 import { compareWithBaseline, DEFAULT_THRESHOLD, formatReport } from "../monitor/drift.ts";
-import { PROJECT_ROOT } from "../util/fs.ts";
-import { fail, parseCli, stringOption } from "./args.ts";
+import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { CARD_OPTION } from "./shared_options.ts";
 
-const USAGE = `
-deno task drift --captured DIR|s3://BUCKET/PREFIX [--card FILE] [--threshold X] [--json FILE]
-
+export const command = defineCommand({
+  task: "deno task drift",
+  usage: "--captured DIR|s3://BUCKET/PREFIX [--card FILE] [--threshold X] [--json FILE]",
+  summary: `
 Reads SageMaker data capture files (JSON lines, *.jsonl; CSV, JSON or BASE64 bodies) from a
 folder or S3, and compares the captured inputs and predictions with the baseline that
 deno task train stored in the model card: population stability index per input (numbers in
@@ -27,71 +28,78 @@ decile bins, categories, free-text lengths; "missing" as a bin of its own), miss
 new and vanished categories, the predicted survival share. Prints a table per input.
 
 Exit status: 0 no drift, 1 drift (PSI above the threshold, unseen categories in 1 % or more
-of the values, or a category of 5 % or more of the training values gone), 2 bad input.
+of the values, or a category of 5 % or more of the training values gone), 2 bad input.`,
+  options: {
+    captured: {
+      type: "string",
+      arg: "SRC",
+      required: true,
+      help: "folder (searched recursively) or s3://BUCKET/PREFIX",
+    },
+    card: { ...CARD_OPTION, help: "model card with a baseline" },
+    threshold: {
+      type: "number",
+      min: 0,
+      minExclusive: true,
+      default: DEFAULT_THRESHOLD,
+      help: "PSI above which an input drifts",
+    },
+    json: { type: "string", arg: "FILE", help: "also write the report as JSON" },
+    region: { type: "string", arg: "R", help: "AWS region for s3:// (default: the AWS chain)" },
+  },
+});
 
-Options:
-  --captured SRC   folder (searched recursively) or s3://BUCKET/PREFIX
-  --card FILE      model card with a baseline (default: models/titanic.json)
-  --threshold X    PSI above which an input drifts (default: ${DEFAULT_THRESHOLD})
-  --json FILE      also write the report as JSON
-  --region R       AWS region for s3:// (default: the AWS chain)
-  -h, --help       show this help
-`;
-
-const { values } = parseCli(Deno.args, {
-  captured: { type: "string" },
-  card: { type: "string" },
-  threshold: { type: "string" },
-  json: { type: "string" },
-  region: { type: "string" },
-}, USAGE);
-const source = stringOption(values.captured) ?? fail(`--captured is required\n${USAGE}`);
-const threshold = Number(values.threshold ?? DEFAULT_THRESHOLD);
-if (!(threshold > 0)) fail(`--threshold must be a positive number, got "${values.threshold}"`);
-const cardPath = stringOption(values.card) ?? `${PROJECT_ROOT}/models/titanic.json`;
-
-let baseline: DriftBaseline;
-try {
-  const card = JSON.parse(await Deno.readTextFile(cardPath));
-  baseline = card.baseline;
+/** The card's drift baseline; a card without one is bad input. */
+async function readBaseline(cardPath: string): Promise<DriftBaseline> {
+  let card;
+  try {
+    card = JSON.parse(await Deno.readTextFile(cardPath));
+  } catch (err) {
+    badUsage(`cannot read the model card ${cardPath}: ${(err as Error).message}`);
+  }
+  const baseline = card.baseline as DriftBaseline | undefined;
   if (!baseline?.inputs || !baseline.predictions) {
-    fail(`${cardPath} has no drift baseline: retrain with deno task train`);
+    badUsage(`${cardPath} has no drift baseline: retrain with deno task train`);
   }
-} catch (err) {
-  fail(`cannot read the model card ${cardPath}: ${(err as Error).message}`);
+  return baseline;
 }
 
-let records: CaptureRecord[];
-try {
-  if (source.startsWith("s3://")) {
-    const region = stringOption(values.region);
-    records = await readCaptureS3(new S3Client(region ? { region } : {}), source);
-  } else {
-    records = await readCaptureDir(source);
+async function readRecords(source: string, region?: string): Promise<CaptureRecord[]> {
+  try {
+    return source.startsWith("s3://")
+      ? await readCaptureS3(new S3Client(region ? { region } : {}), source)
+      : await readCaptureDir(source);
+  } catch (err) {
+    const name = (err as Error)?.name ?? "";
+    badUsage(
+      name === "CaptureError"
+        ? (err as Error).message
+        : source.startsWith("s3://")
+        ? explainAwsError(err)
+        : `cannot read --captured ${source}: ${(err as Error).message}`,
+    );
   }
-} catch (err) {
-  const name = (err as Error)?.name ?? "";
-  fail(
-    name === "CaptureError"
-      ? (err as Error).message
-      : source.startsWith("s3://")
-      ? explainAwsError(err)
-      : `cannot read --captured ${source}: ${(err as Error).message}`,
-  );
 }
-if (records.length === 0) fail(`no capture records (*.jsonl) in ${source}`);
 
-try {
-  const batch = capturedBatch(records, baseline.inputs.map((i) => i.name));
-  const report = compareWithBaseline(baseline, batch, threshold);
-  console.log(
-    `${records.length} invocations from ${source}` +
-      (batch.withoutOutput ? ` (${batch.withoutOutput} without output)` : ""),
-  );
+async function main({ values }: ParsedOf<typeof command>): Promise<number> {
+  const source = values.captured;
+  const baseline = await readBaseline(values.card);
+  const records = await readRecords(source, values.region);
+  if (records.length === 0) badUsage(`no capture records (*.jsonl) in ${source}`);
+  let report;
+  try {
+    const batch = capturedBatch(records, baseline.inputs.map((i) => i.name));
+    report = compareWithBaseline(baseline, batch, values.threshold);
+    console.log(
+      `${records.length} invocations from ${source}` +
+        (batch.withoutOutput ? ` (${batch.withoutOutput} without output)` : ""),
+    );
+  } catch (err) {
+    badUsage((err as Error).message); // records the baseline cannot read
+  }
   console.log(formatReport(report));
-  const json = stringOption(values.json);
-  if (json) await Deno.writeTextFile(json, JSON.stringify(report, null, 2) + "\n");
-  Deno.exit(report.drifted.length ? 1 : 0);
-} catch (err) {
-  fail((err as Error).message);
+  if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
+  return report.drifted.length ? 1 : 0;
 }
+
+if (import.meta.main) await runCommand(command, main);

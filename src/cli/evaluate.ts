@@ -5,8 +5,8 @@
  * @module
  */
 
-import { encodeInputs } from "../codec/inputs.ts";
 import { reliability } from "../eval/calibration.ts";
+import { modelCosts } from "../eval/costs.ts";
 import { crossValidatedImportance } from "../eval/importance.ts";
 import {
   comparatorsFor,
@@ -15,18 +15,17 @@ import {
   type NestedReport,
   select,
 } from "../eval/nested.ts";
-import { type Candidate, SELECTION_RULE, selectionSpace } from "../eval/search.ts";
-import { createSession, runSession } from "../inference/model.ts";
-import { DEFAULT_PRESET, DEFAULT_SEED, PRESET_NAMES, PRESETS } from "../pipeline/presets.ts";
+import { SELECTION_RULE, selectionSpace } from "../eval/search.ts";
+import { DEFAULT_PRESET, PRESETS } from "../pipeline/presets.ts";
 import { loadDataset } from "../data/titanic.ts";
-import { checkFoldsFit, checkTrainOptions } from "../train.ts";
-import { fail, intOption, parseCli, runMain, stringOption } from "./args.ts";
-import type { TitanicData } from "../data/load.ts";
+import { checkFoldsFit } from "../train.ts";
+import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { OUTER_CV_OPTIONS, PRESET_OPTION, SEED_OPTION } from "./shared_options.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 
-const USAGE = `
-deno task evaluate [options]
-
+export const command = defineCommand({
+  task: "deno task evaluate",
+  summary: `
 Estimates how well a preset does on passengers it has never seen, on train.csv only. The
 default preset is selected (every candidate of the selection space scored by 5 x 2 CV, the
 cheapest within one standard error of the best chosen), so its estimate is nested CV: the
@@ -34,44 +33,25 @@ whole selection runs inside each outer training fold, and only the outer test fo
 A fixed preset gets plain stratified CV. Printed: accuracy, ROC AUC and log loss (mean +- std
 over outer folds), the selection's choices and selection score, the majority class, "women
 survive" and every fixed preset on the same folds with the paired difference, and the chosen
-model's fit time, ONNX size and onnxruntime time per row.
-
-Options:
-  --preset NAME   ${PRESET_NAMES.join(", ")} (default: ${DEFAULT_PRESET})
-  --folds K       outer folds, 2 or more (default: 5)
-  --repeats R     outer repeats with reshuffled folds, 1 to 100 (default: 3)
-  --seed N        seed of the folds and the models (default: ${DEFAULT_SEED})
-  --details       also a reliability diagram (out-of-fold) and permutation importance of
-                  every input (on held-out folds) for the model the preset fits
-  --output FILE   also write the figures as JSON (written atomically), e.g. for notebook 03
-  -h, --help      show this help
-`;
+model's fit time, ONNX size and onnxruntime time per row.`,
+  options: {
+    preset: PRESET_OPTION,
+    ...OUTER_CV_OPTIONS,
+    seed: SEED_OPTION,
+    details: {
+      type: "boolean",
+      help: "also a reliability diagram (out-of-fold) and permutation importance of every " +
+        "input (on held-out folds) for the model the preset fits",
+    },
+    output: {
+      type: "string",
+      arg: "FILE",
+      help: "also write the figures as JSON (written atomically), e.g. for notebook 03",
+    },
+  },
+});
 
 const pct = (x: number) => (x * 100).toFixed(2);
-
-interface Costs {
-  fitMs: number;
-  onnxBytes: number;
-  microsPerRow: number;
-}
-
-/** Fits on all rows, exports, and times onnxruntime on every training row. */
-async function costs(c: Candidate, seed: number, train: TitanicData): Promise<Costs> {
-  const t0 = performance.now();
-  const pipeline = c.build(seed);
-  const inputs = encodeInputs(train.columns, pipeline.inputs());
-  pipeline.fit(inputs, train.labels!);
-  const fitMs = performance.now() - t0;
-  const onnx = pipeline.toOnnx();
-  const session = await createSession(onnx);
-  for (let i = 0; i < 5; i++) await runSession(session, inputs);
-  const runs = 30;
-  const t1 = performance.now();
-  for (let i = 0; i < runs; i++) await runSession(session, inputs);
-  const microsPerRow = ((performance.now() - t1) * 1000) / (runs * train.columns.length);
-  await session.release();
-  return { fitMs, onnxBytes: onnx.length, microsPerRow };
-}
 
 function report(name: string, r: NestedReport, nested: boolean, ms: number): string {
   const lines = [
@@ -108,30 +88,14 @@ function report(name: string, r: NestedReport, nested: boolean, ms: number): str
   return lines.join("\n");
 }
 
-await runMain(async () => {
-  const { values } = parseCli(Deno.args, {
-    preset: { type: "string" },
-    folds: { type: "string" },
-    repeats: { type: "string" },
-    seed: { type: "string" },
-    details: { type: "boolean" },
-    output: { type: "string" },
-  }, USAGE);
-  const name = stringOption(values.preset) ?? DEFAULT_PRESET;
-  const folds = intOption("folds", values.folds, 5);
-  const repeats = intOption("repeats", values.repeats, 3);
-  const seed = intOption("seed", values.seed, DEFAULT_SEED);
-  try {
-    checkTrainOptions({ preset: name, folds, repeats });
-  } catch (err) {
-    fail((err as Error).message.replace(/^unknown preset/, "--preset: unknown preset"));
-  }
+async function main({ values }: ParsedOf<typeof command>) {
+  const { preset: name, folds, repeats, seed } = values;
   const { train } = await loadDataset((m) => console.error(m));
   const y = train.labels!;
   try {
     checkFoldsFit(folds, y);
   } catch (err) {
-    fail((err as Error).message);
+    badUsage((err as Error).message);
   }
   const nested = name === DEFAULT_PRESET;
   const space = nested ? selectionSpace() : [PRESETS[name].candidate];
@@ -158,7 +122,7 @@ await runMain(async () => {
       );
     }
   }
-  const c = await costs(chosen, seed, train);
+  const c = await modelCosts(chosen, seed, train);
   console.log(
     `  model      ${chosen.name}: one fit on all rows ${c.fitMs.toFixed(0)} ms, ` +
       `${(c.onnxBytes / 1024).toFixed(0)} KiB ONNX, ${c.microsPerRow.toFixed(2)} µs per row ` +
@@ -189,7 +153,7 @@ await runMain(async () => {
     }
     details = { reliability: cal, importance };
   }
-  const output = stringOption(values.output);
+  const output = values.output;
   if (output) {
     const json = {
       preset: name,
@@ -228,4 +192,6 @@ await runMain(async () => {
     await writeFileAtomic(output, JSON.stringify(json, null, 2) + "\n");
     console.error(`wrote ${output}`);
   }
-});
+}
+
+if (import.meta.main) await runCommand(command, main);

@@ -3,43 +3,48 @@
  * @module
  */
 
-import { join } from "node:path";
 import { encodeInputs, type ModelInputs } from "../codec/inputs.ts";
 import { loadTitanicCsv } from "../data/load.ts";
 import { OnnxModel, type Predictions } from "../inference/model.ts";
-import { PROJECT_ROOT, writeFileAtomic } from "../util/fs.ts";
-import { fail, parseCli, runMain, stringOption } from "./args.ts";
+import { writeFileAtomic } from "../util/fs.ts";
+import { badUsage, defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { MODEL_FILE_OPTION } from "./shared_options.ts";
 
-const USAGE = `
-deno task predict --input FILE [options]
-
+export const command = defineCommand({
+  task: "deno task predict",
+  usage: "--input FILE [options]",
+  summary: `
 Scores every row of a passenger CSV (Kaggle layout; Survived is ignored if present) through
-onnxruntime with the same ONNX file and input codec the server uses.
+onnxruntime with the same ONNX file and input codec the server uses.`,
+  options: {
+    input: {
+      type: "string",
+      arg: "FILE",
+      required: true,
+      help: "CSV with a header row and at least Pclass and Sex",
+    },
+    output: {
+      type: "string",
+      arg: "FILE",
+      help: "where to write the result (default: standard output)",
+    },
+    proba: { type: "boolean", help: "add a Probability column (P(survived))" },
+    explain: {
+      type: "boolean",
+      help: "add Probability, then the TreeSHAP explanation: space (probability or log-odds), " +
+        "base_value and one column per raw input (base_value + those columns = the " +
+        "probability, or its log-odds for boosting)",
+    },
+    model: MODEL_FILE_OPTION,
+  },
+  notes: [
+    "Output: the Kaggle submission format, PassengerId,Survived (PassengerId is the row " +
+    "number, from 1, when the input has none).",
+  ],
+});
 
-Options:
-  --input FILE    CSV with a header row and at least Pclass and Sex (required)
-  --output FILE   where to write the result (default: standard output)
-  --proba         add a Probability column (P(survived))
-  --explain       add Probability, then the TreeSHAP explanation: space (probability or
-                  log-odds), base_value and one column per raw input (base_value + those
-                  columns = the probability, or its log-odds for boosting)
-  --model FILE    ONNX model; its card is the .json beside it (default: models/titanic.onnx)
-  -h, --help      show this help
-
-Output: the Kaggle submission format, PassengerId,Survived (PassengerId is the row number,
-from 1, when the input has none).
-`;
-
-await runMain(async () => {
-  const { values } = parseCli(Deno.args, {
-    input: { type: "string" },
-    output: { type: "string" },
-    proba: { type: "boolean" },
-    explain: { type: "boolean" },
-    model: { type: "string" },
-  }, USAGE);
-  const input = stringOption(values.input) ?? fail(`--input is required\n\n${USAGE.trim()}`);
-  const modelPath = stringOption(values.model) ?? join(PROJECT_ROOT, "models", "titanic.onnx");
+async function main({ values }: ParsedOf<typeof command>) {
+  const { input, model: modelPath, output } = values;
   const model = await OnnxModel.load(modelPath);
   const data = loadTitanicCsv(input, { allColumns: false });
   const inputs = encodeInputs(data.columns, model.inputNames);
@@ -47,16 +52,17 @@ await runMain(async () => {
   const idOf = (i: number) => (Number.isNaN(ids[i]) ? i + 1 : ids[i]);
   const lines = values.explain
     ? await explainedLines(model, inputs, idOf)
-    : plainLines(await model.predict(inputs), idOf, Boolean(values.proba));
+    : plainLines(await model.predict(inputs), idOf, values.proba);
   const text = lines.join("\n") + "\n";
-  const output = stringOption(values.output);
   if (output) {
     await writeFileAtomic(output, text);
     console.error(`wrote ${lines.length - 1} predictions to ${output}`);
   } else {
     await Deno.stdout.write(new TextEncoder().encode(text));
   }
-});
+}
+
+if (import.meta.main) await runCommand(command, main);
 
 function plainLines(out: Predictions, idOf: (i: number) => number, proba: boolean): string[] {
   const lines = [proba ? "PassengerId,Survived,Probability" : "PassengerId,Survived"];
@@ -74,7 +80,7 @@ async function explainedLines(
   idOf: (i: number) => number,
 ): Promise<string[]> {
   if (!model.explainer) {
-    fail("this model file carries no TreeSHAP covers (it predates explanations): retrain it");
+    badUsage("this model file carries no TreeSHAP covers (it predates explanations): retrain it");
   }
   const out = await model.predictWithFeatures(inputs);
   const e = model.explainer.explain(out.features, out.labels.length);

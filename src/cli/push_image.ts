@@ -5,43 +5,45 @@
 
 import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { preparePush } from "../deploy/ecr.ts";
-import { fail, parseCli, stringOption } from "./args.ts";
-import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
+import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS } from "./aws_main.ts";
 
-const USAGE = `
-deno task push-image --repository NAME [options]
-
+export const command = defineCommand({
+  task: "deno task push-image",
+  usage: "--repository NAME [options]",
+  summary: `
 Creates the ECR repository when it is missing, then prints the commands that log in to the
 registry, tag the local image and push it (or runs them with --run), and the image URI to pass
-to deno task deploy --image.
-
-Options:
-  --repository NAME   ECR repository
-  --tag T             image tag (default: latest)
-  --image LOCAL       local image to push (default: titanic, as built by docker build -t titanic .)
-  --tool T            docker or podman (default: docker)
-  --run               run the commands instead of printing them
-${AWS_USAGE}
-  -h, --help          show this help
-`;
-
-await runAwsMain(async () => {
-  const { values } = parseCli(Deno.args, {
-    repository: { type: "string" },
-    tag: { type: "string" },
-    image: { type: "string" },
-    tool: { type: "string" },
-    run: { type: "boolean" },
+to deno task deploy --image.`,
+  options: {
+    repository: { type: "string", arg: "NAME", required: true, help: "ECR repository" },
+    tag: { type: "string", arg: "T", default: "latest", help: "image tag" },
+    image: {
+      type: "string",
+      arg: "LOCAL",
+      default: "titanic",
+      help: "local image to push (as built by docker build -t titanic .)",
+    },
+    tool: {
+      type: "choice",
+      arg: "T",
+      choices: ["docker", "podman"],
+      default: "docker",
+      help: "container tool",
+    },
+    run: { type: "boolean", help: "run the commands instead of printing them" },
     ...AWS_OPTIONS,
-  }, USAGE);
-  const repository = stringOption(values.repository) ?? fail(`--repository is required\n${USAGE}`);
-  const tool = stringOption(values.tool) ?? "docker";
-  if (tool !== "docker" && tool !== "podman") fail(`--tool must be docker or podman`);
-  const caller = new AwsCaller(Boolean(values["dry-run"]));
-  const plan = await preparePush(makeClients(stringOption(values.region)), caller, {
+  },
+  notes: [AWS_NOTE],
+});
+
+async function main({ values }: ParsedOf<typeof command>) {
+  const { repository, tool } = values;
+  const caller = new AwsCaller(values["dry-run"]);
+  const plan = await preparePush(makeClients(values.region), caller, {
     repository,
-    tag: stringOption(values.tag) ?? "latest",
-    localImage: stringOption(values.image) ?? "titanic",
+    tag: values.tag,
+    localImage: values.image,
     tool,
   });
   if (values.run && !caller.dryRun) {
@@ -57,7 +59,9 @@ await runAwsMain(async () => {
         await writer.close();
       }
       const status = await child.status;
-      if (!status.success) fail(`${command.join(" ")} failed with status ${status.code}`, 1);
+      if (!status.success) {
+        throw new Error(`${command.join(" ")} failed with status ${status.code}`);
+      }
     }
   } else {
     console.log("\nrun:");
@@ -69,4 +73,6 @@ await runAwsMain(async () => {
     for (const command of plan.commands.slice(1)) console.log(`  ${command.join(" ")}`);
   }
   console.log(`\nimage: ${plan.imageUri}`);
-});
+}
+
+if (import.meta.main) await runCommand(command, main, AWS_ERRORS);

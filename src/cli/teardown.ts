@@ -7,36 +7,30 @@ import { AwsCaller, makeClients } from "../deploy/aws.ts";
 import { teardownWorld } from "../deploy/dry_run.ts";
 import { deleteAlarms, findAlarms } from "../deploy/alarms.ts";
 import { describeTeardown, planTeardown, teardown } from "../deploy/teardown.ts";
-import { fail, parseCli, stringOption } from "./args.ts";
-import { AWS_OPTIONS, AWS_USAGE, runAwsMain } from "./aws_main.ts";
+import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
+import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION } from "./aws_main.ts";
 
-const USAGE = `
-deno task teardown --endpoint NAME [--yes] [options]
-
+export const command = defineCommand({
+  task: "deno task teardown",
+  usage: "--endpoint NAME [--yes] [options]",
+  summary: `
 Finds the endpoint and the endpoint configs and models tagged project=titanic-deno and
 endpoint=NAME (by their tags, never by name: a sibling such as NAME-v2 keeps its own), the
 endpoint's autoscaling, and the alarms of deploy --alarms (by their EndpointName dimension); a
 config or model another endpoint still uses is kept. Without --yes (or with --plan) it only
-reads (Describe/List calls) and shows what would be deleted; with --yes it deletes them.
-
-Options:
-  --endpoint NAME   endpoint name
-  --yes             really delete
-  --plan            only show what would be deleted (the default without --yes)
-${AWS_USAGE}
-  (--dry-run shows the calls against an example account, offline.)
-  -h, --help        show this help
-`;
-
-await runAwsMain(async () => {
-  const { values } = parseCli(Deno.args, {
-    endpoint: { type: "string" },
-    yes: { type: "boolean" },
-    plan: { type: "boolean" },
+reads (Describe/List calls) and shows what would be deleted; with --yes it deletes them.`,
+  options: {
+    endpoint: { ...ENDPOINT_OPTION, required: true },
+    yes: { type: "boolean", help: "really delete" },
+    plan: { type: "boolean", help: "only show what would be deleted (the default without --yes)" },
     ...AWS_OPTIONS,
-  }, USAGE);
-  const endpoint = stringOption(values.endpoint) ?? fail(`--endpoint is required\n${USAGE}`);
-  const clients = makeClients(stringOption(values.region));
+  },
+  notes: [AWS_NOTE, "--dry-run shows the calls against an example account, offline."],
+});
+
+async function main({ values }: ParsedOf<typeof command>): Promise<number | void> {
+  const { endpoint } = values;
+  const clients = makeClients(values.region);
   const world = values["dry-run"] ? teardownWorld(endpoint) : undefined;
   if (world) console.log(`# dry run, ${world.title}:`);
   const reader = world
@@ -62,9 +56,11 @@ await runAwsMain(async () => {
   }
   if (!values.yes || values.plan) {
     console.error("nothing deleted: run again with --yes to delete these");
-    Deno.exit(values.plan ? 0 : 1);
+    return values.plan ? 0 : 1;
   }
   await teardown(clients, new AwsCaller("live"), plan);
   await deleteAlarms(clients, new AwsCaller("live"), alarms);
   console.log(`deleted ${endpoint}`);
-});
+}
+
+if (import.meta.main) await runCommand(command, main, AWS_ERRORS);

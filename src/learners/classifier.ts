@@ -7,12 +7,17 @@
 
 import type { GraphBuilder } from "../onnx/builder.ts";
 import type { ShapEnsemble } from "../inference/treeshap.ts";
+import type { BoostingParams } from "./boosting.ts";
+import type { ForestParams } from "./forest.ts";
 import type { Matrix } from "./matrix.ts";
+
+/** The parameters of the project's learners, as the model card records them. */
+export type LearnerParams = Readonly<ForestParams> | Readonly<BoostingParams>;
 
 export interface Classifier {
   /** scikit-learn style class name, for the model card. */
   readonly estimator: string;
-  readonly params: object;
+  readonly params: LearnerParams;
   /** The fitted trees (what the model keeps, e.g. after early stopping). */
   readonly trees: readonly object[];
   fit(x: Matrix, y: Uint8Array): this;
