@@ -6,10 +6,9 @@
  */
 
 import type { OnnxModel } from "../src/inference/model.ts";
-import { encodeInputs } from "../src/codec/inputs.ts";
 import type { Admission, Ticket } from "./admission.ts";
-import { explainedBody, explainRequested } from "./explain.ts";
-import { type Answer, answerBody, parseRequest } from "./offload.ts";
+import { explainRequested } from "./explain.ts";
+import { type Answer, answerBody } from "./offload.ts";
 import type { Metrics } from "./metrics.ts";
 import { type MediaType, RequestError, requestType, responseType } from "./payload.ts";
 
@@ -19,6 +18,12 @@ export interface AppOptions {
   maxConcurrentTransforms: number;
   /** A body not fully received within this many ms gets 408 (SAGEMAKER_MODEL_SERVER_TIMEOUT). */
   bodyTimeoutMs: number;
+  /**
+   * A slower body gets 408 sooner: its deadline is `bodyGraceMs` after the headers plus 1 s per
+   * this many bytes received (Apache's mod_reqtimeout MinRate rule); 0 turns it off.
+   */
+  bodyMinBytesPerSecond: number;
+  bodyGraceMs: number;
   /** This unit's budget of requests and body bytes (see admission.ts). */
   admission: Admission;
   /** Answers bodies over 256 KB off this thread (else they are answered here). */
@@ -27,6 +32,8 @@ export interface AppOptions {
   log: (entry: Record<string, unknown>) => void;
   /** EMF lines and GET /metrics (container/metrics.ts). */
   metrics?: Metrics;
+  /** What is wrong with the server's units (health.ts), if anything: /ping says 503 then. */
+  health?: () => string | undefined;
 }
 
 /** The model slot: empty until loading and warm-up succeed (then /ping says 200). */
@@ -60,6 +67,8 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * are cheaper answered here than handed over.
  */
 const OFFLOAD_BYTES = 256 * 1024;
+/** Explained bodies past this size go to the offload Worker: 16 KB is about 0.1 s of TreeSHAP. */
+const EXPLAIN_OFFLOAD_BYTES = 16 * 1024;
 
 /**
  * Reads the body as text, refusing more than `limit` bytes (413) without reading it all. The
@@ -72,6 +81,7 @@ async function readBody(
   limit: number,
   ticket: Ticket,
   admission: Admission,
+  progress: { received: number },
 ): Promise<Uint8Array> {
   const tooLarge = () =>
     new RequestError(
@@ -88,6 +98,7 @@ async function readBody(
     }
     for await (const chunk of req.body) {
       size += chunk.length;
+      progress.received = size;
       if (size > limit) throw tooLarge();
       if (size > declared && !ticket.grow(chunk.length)) throw overloaded(admission);
       chunks.push(chunk);
@@ -112,13 +123,23 @@ async function readBody(
 }
 
 /**
- * `work`, or the error from `timedOut` after `ms`. A client that stops sending keeps its read
- * pending; the answer goes out anyway, and the connection is closed with it.
+ * `work`, or the error from `timedOut` once `deadline()` (read again whenever it is reached: it
+ * moves as the body arrives) has passed. A client that stops sending keeps its read pending;
+ * the answer goes out anyway, and the connection is closed with it.
  */
-async function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+async function withDeadline<T>(
+  work: Promise<T>,
+  deadline: () => number,
+  timedOut: () => Error,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timedOut()), ms);
+    const check = () => {
+      const left = deadline() - performance.now();
+      if (left <= 0) reject(timedOut());
+      else timer = setTimeout(check, left);
+    };
+    check();
   });
   work.catch(() => {}); // settles after the answer when the client goes away: not unhandled
   try {
@@ -162,32 +183,43 @@ async function predictBody(
   accept: MediaType,
   type: MediaType,
 ) {
-  const bytes = await withTimeout(
-    readBody(req, declared, options.maxPayloadBytes, ticket, options.admission),
-    options.bodyTimeoutMs,
+  const started = performance.now();
+  const progress = { received: 0 };
+  const rate = options.bodyMinBytesPerSecond;
+  const last = started + options.bodyTimeoutMs;
+  const byRate = () =>
+    rate > 0 ? started + options.bodyGraceMs + progress.received / rate * 1000 : Infinity;
+  const bytes = await withDeadline(
+    readBody(req, declared, options.maxPayloadBytes, ticket, options.admission, progress),
+    () => Math.min(last, byRate()),
     () =>
-      new RequestError(
-        408,
-        "request_timeout",
-        `the body did not arrive within ${options.bodyTimeoutMs / 1000} s ` +
-          `(SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
-      ),
+      byRate() < last
+        ? new RequestError(
+          408,
+          "request_timeout",
+          `the body arrives too slowly: ${progress.received} bytes in ` +
+            `${((performance.now() - started) / 1000).toFixed(1)} s, under ` +
+            `${rate / 1024} KB/s after the first ${
+              options.bodyGraceMs / 1000
+            } s (BODY_MIN_RATE_KB)`,
+        )
+        : new RequestError(
+          408,
+          "request_timeout",
+          `the body did not arrive within ${options.bodyTimeoutMs / 1000} s ` +
+            `(SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
+        ),
   );
   const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   const explain = explainRequested(custom);
   // A large body is answered on the unit's offload Worker: this loop keeps answering meanwhile.
-  // Explanations (X-Amzn-SageMaker-Custom-Attributes: explain) are computed here.
+  // Explanations (X-Amzn-SageMaker-Custom-Attributes: explain) cost far more per record.
   let body: string | Uint8Array, records: number, survived: number;
-  if (explain) {
-    const columns = parseRequest(bytes, type);
-    const inputs = encodeInputs(columns, model.inputNames);
-    let labels: Uint8Array;
-    ({ body, labels } = await explainedBody(model, columns, inputs, accept));
-    records = columns.length;
-    survived = labels.reduce((a, b) => a + b, 0);
-  } else if (bytes.length > OFFLOAD_BYTES && options.answerLarge) {
-    ({ body, records, survived } = await options.answerLarge(bytes, type, accept));
-  } else ({ text: body, records, survived } = await answerBody(model, bytes, type, accept));
+  if (bytes.length > (explain ? EXPLAIN_OFFLOAD_BYTES : OFFLOAD_BYTES) && options.answerLarge) {
+    ({ body, records, survived } = await options.answerLarge(bytes, type, accept, explain));
+  } else {
+    ({ text: body, records, survived } = await answerBody(model, bytes, type, accept, explain));
+  }
   const headers: Record<string, string> = { "content-type": accept };
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
   return { response: new Response(body as BodyInit, { headers }), records, survived };
@@ -251,9 +283,11 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
       }
       if (path === "/ping") {
         // Health checks are frequent: answered, not logged, not counted.
-        return slot.model
-          ? new Response(null, { status: 200 })
-          : json(503, { error: "not_ready", message: "the model is loading" });
+        if (!slot.model) return json(503, { error: "not_ready", message: "the model is loading" });
+        const problem = options.health?.();
+        return problem
+          ? json(503, { error: "unhealthy", message: problem })
+          : new Response(null, { status: 200 });
       }
       if (path === "/metrics") {
         // Scrapes, like health checks: not logged, not counted.

@@ -44,15 +44,22 @@ Goals (printed, never asserted): efficiency >= 80 % on 1000-record bodies, peak 
 
 export const loadCommand = defineCommand({
   task: "deno task test:load",
-  usage: "",
+  usage: "[--url URL --pid PID]",
   summary: `
 The load and fault suite: starts the real server on loopback with the admission budget of a
 1 GiB container and runs bounded scenarios, printing figures and exiting 1 when a rule breaks.
 heavy: 16 clients each sending 6 MB CSV bodies at once (/ping always < 2 s, every answer 200 or
-JSON 503/429, peak RSS <= 1 GiB, RSS back under 150 MB within 5 s); slow: 200 connections that
-trickle a declared 6 MB body (RSS barely moves, a normal client keeps being answered); drain:
-SIGTERM with requests in flight (they are answered, and the process exits 0).`,
-  options: {},
+JSON 503/429, peak RSS <= 1 GiB, RSS back under 150 MB within 5 s); slow: 500 connections, half
+trickling their headers (closed after the header timeout), half trickling a declared 6 MB body
+(408 under the minimum rate, or 503 at admission), while a normal client keeps being answered
+(p99 printed, goal < 100 ms); drain: SIGTERM with requests in flight (they are answered, and the
+process exits 0). With --url and --pid: the heavy scenario only, against a server already
+running there (the image under podman --memory 1g: tools/image_load.sh), also requiring that
+the kernel counted no OOM kill in its memory cgroup.`,
+  options: {
+    url: { type: "string", arg: "URL", help: "a running server (with --pid)" },
+    pid: { type: "integer", min: 1, arg: "PID", help: "its process id on this host (with --url)" },
+  },
   environment: {
     SAGEMAKER_MODEL_SERVER_WORKERS: {
       ...serve.environment.SAGEMAKER_MODEL_SERVER_WORKERS,

@@ -12,8 +12,7 @@
  * @module
  */
 
-import type { RawColumns } from "../src/codec/columns.ts";
-import type { ModelInputs } from "../src/codec/inputs.ts";
+import type { ModelBatch } from "../src/codec/batch.ts";
 import type { BatchExplanation } from "../src/inference/explainer.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
 import { formatBody, type MediaType, type RecordExtras, RequestError } from "./payload.ts";
@@ -68,13 +67,13 @@ function explanationExtras(e: BatchExplanation): RecordExtras {
   };
 }
 
-/** Predicts and explains every record; the body in the requested media type. */
+/** Predicts and explains every record of `batch`; the body in the requested media type. */
 export async function explainedBody(
   model: OnnxModel,
-  columns: RawColumns,
-  inputs: ModelInputs,
+  batch: ModelBatch,
   type: MediaType,
 ): Promise<{ body: string; labels: Uint8Array }> {
+  const inputs = batch.inputs;
   const explainer = model.explainer;
   if (!explainer) {
     throw new RequestError(
@@ -88,7 +87,7 @@ export async function explainedBody(
   const explanation = explainer.explain(out.features, out.labels.length);
   // The labels too: the server's metrics count the survivors (container/metrics.ts).
   return {
-    body: formatBody(columns.numbers.PassengerId, out, type, explanationExtras(explanation)),
+    body: formatBody(batch.ids, out, type, explanationExtras(explanation)),
     labels: out.labels,
   };
 }

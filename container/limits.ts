@@ -7,6 +7,7 @@
  */
 
 import type { AdmissionLimits } from "./admission.ts";
+import { readSmallFile } from "./memory.ts";
 
 const MB = 1024 * 1024;
 
@@ -23,13 +24,17 @@ const USABLE_SHARE = 0.75;
 const DEFAULT_MAX_REQUESTS = 256;
 
 function readNumber(path: string): number | undefined {
+  let text: string | undefined;
   try {
-    const text = Deno.readTextFileSync(path).trim();
-    const value = Number(text);
-    return Number.isFinite(value) && value > 0 ? value : undefined; // "max": no limit
-  } catch {
-    return undefined; // absent, or not readable under the process's permissions
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    // Refused without --allow-all (the server's case): read through glibc instead.
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      text = readSmallFile(path);
+    }
   }
+  const value = Number(text?.trim());
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined; // "max"
 }
 
 /** The memory the process may use, in bytes, and where that figure comes from. */
@@ -85,4 +90,40 @@ export function admissionLimits(
   }
   if (!(maxBodyBytes >= 1)) throw new Error("invalid MAX_INFLIGHT_BODY_MB (a number > 0)");
   return { maxRequests, maxBodyBytes, memoryBytes: memory.bytes, memorySource: memory.source };
+}
+
+/** Slow-client bounds of one serving unit (see connections.ts and app.ts). */
+export interface ClientLimits {
+  /** Open connections per unit (MAX_CONNECTIONS, default 1000). */
+  maxConnections: number;
+  /** A connection with no request in progress is closed after this (HEADER_TIMEOUT_SECONDS, 10). */
+  headerTimeoutMs: number;
+  /**
+   * A body must arrive at this rate once the header timeout has passed (BODY_MIN_RATE_KB per
+   * second, default 1), else 408: its deadline starts one header timeout after the headers and
+   * moves 1 s later per this many bytes received.
+   */
+  bodyMinBytesPerSecond: number;
+}
+
+/** The slow-client limits in force: the environment's where set, else the defaults. */
+export function clientLimits(env: (name: string) => string | undefined): ClientLimits {
+  const number = (name: string, fallback: number, valid: (n: number) => boolean, what: string) => {
+    const text = env(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (text.trim() === "" || !valid(value)) throw new Error(`invalid ${name} (${what})`);
+    return value;
+  };
+  return {
+    maxConnections: number(
+      "MAX_CONNECTIONS",
+      1000,
+      (n) => Number.isInteger(n) && n >= 1,
+      "a whole number >= 1",
+    ),
+    headerTimeoutMs: number("HEADER_TIMEOUT_SECONDS", 10, (n) => n > 0, "seconds > 0") * 1000,
+    bodyMinBytesPerSecond: number("BODY_MIN_RATE_KB", 1, (n) => n >= 0, "KB per second >= 0") *
+      1024,
+  };
 }

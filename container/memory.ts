@@ -31,6 +31,9 @@ const LIBC = {
   madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
   malloc_trim: { parameters: ["usize"], result: "i32" },
   dl_iterate_phdr: { parameters: ["function", "pointer"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
 } as const;
 
 /** The glibc functions used here. */
@@ -157,6 +160,25 @@ export function releaseWhenIdle(
   }, idleMs);
   Deno.unrefTimer(timer);
   return () => clearInterval(timer);
+}
+
+/**
+ * The start of a small file read through glibc, or undefined when it cannot be read. Deno
+ * grants reads of /sys and /proc only with --allow-all; the server already holds FFI (which
+ * onnxruntime needs, and which can do anything), and reads its cgroup's memory limit this way.
+ */
+export function readSmallFile(path: string, bytes = 256): string | undefined {
+  const glibc = libc();
+  if (!glibc) return undefined;
+  const fd = glibc.symbols.open(new TextEncoder().encode(path + "\0"), 0 /* O_RDONLY */);
+  if (fd < 0) return undefined;
+  try {
+    const buffer = new Uint8Array(bytes);
+    const n = Number(glibc.symbols.read(fd, buffer, BigInt(bytes)));
+    return n >= 0 ? new TextDecoder().decode(buffer.subarray(0, n)) : undefined;
+  } finally {
+    glibc.symbols.close(fd);
+  }
 }
 
 /** Pages out start-up-only code and trims glibc's heaps; see the module doc. */

@@ -7,14 +7,13 @@
  * @module
  */
 
-import type { RawColumns } from "../src/codec/columns.ts";
+import { explainedBody } from "./explain.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
 import {
   formatBody,
   type MediaType,
   type ModelBatch,
   parseBatch,
-  parseBody,
   RequestError,
 } from "./payload.ts";
 
@@ -25,7 +24,13 @@ export interface Answered {
   survived: number;
 }
 
-export type Answer = (bytes: Uint8Array, type: MediaType, accept: MediaType) => Promise<Answered>;
+/** Answers a body; with `explain`, each record carries its explanation (explain.ts). */
+export type Answer = (
+  bytes: Uint8Array,
+  type: MediaType,
+  accept: MediaType,
+  explain?: boolean,
+) => Promise<Answered>;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
@@ -38,16 +43,12 @@ function decode(bytes: Uint8Array): string {
   }
 }
 
-function nonEmpty<T extends { length: number }>(parsed: T): T {
+function nonEmpty(parsed: ModelBatch): ModelBatch {
   if (parsed.length === 0) {
     throw new RequestError(400, "empty_payload", "the body holds no passenger records");
   }
   return parsed;
 }
-
-/** A body to raw passenger columns (of every field); bad input is a {@link RequestError}. */
-export const parseRequest = (bytes: Uint8Array, type: MediaType): RawColumns =>
-  nonEmpty(parseBody(decode(bytes), type));
 
 /** A body straight to the model's inputs; bad input is a {@link RequestError}. */
 export const parseRequestBatch = (
@@ -62,8 +63,13 @@ export async function answerBody(
   bytes: Uint8Array,
   type: MediaType,
   accept: MediaType,
+  explain = false,
 ): Promise<{ text: string; records: number; survived: number }> {
   const batch = parseRequestBatch(bytes, type, model.inputNames);
+  if (explain) {
+    const { body, labels } = await explainedBody(model, batch, accept);
+    return { text: body, records: batch.length, survived: labels.reduce((a, b) => a + b, 0) };
+  }
   const out = await model.predict(batch.inputs);
   return {
     text: formatBody(batch.ids, out, accept),
@@ -91,22 +97,24 @@ type Reply =
 export function startOffload(
   modelPath: string,
   threads: number,
-): { answer: Answer; ready: Promise<void>; stop(): void } {
+): { answer: Answer; ready: Promise<void>; readonly dead: boolean; stop(): Promise<void> } {
   const worker = new Worker(new URL("./offload_worker.ts", import.meta.url), { type: "module" });
   const pending = new Map<number, { resolve: (a: Answered) => void; reject: (e: Error) => void }>();
   let next = 0;
   let loaded: () => void = () => {};
   let failed: (err: Error) => void = () => {};
+  let stopped: () => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     loaded = resolve;
     failed = reject;
   });
   worker.onmessage = (
-    event: MessageEvent<Reply | { type: "ready" | "fatal"; message?: string }>,
+    event: MessageEvent<Reply | { type: "ready" | "fatal" | "stopped"; message?: string }>,
   ) => {
     const reply = event.data;
     if ("type" in reply) {
       if (reply.type === "ready") loaded();
+      else if (reply.type === "stopped") stopped();
       else failed(new Error(reply.message));
       return;
     }
@@ -121,21 +129,96 @@ export function startOffload(
     } else waiting.reject(new Error(`offloaded request failed: ${reply.internal}`));
   };
   ready.catch(() => {}); // reported through each answer
+  // A Worker that dies fails what it was given (instead of leaving it waiting forever) and
+  // whatever is posted to it later; its owner starts a new one (idleStoppingOffload).
+  let died: Error | undefined;
+  worker.onerror = (event) => {
+    event.preventDefault();
+    died = new Error(`the offload worker died: ${event.message}`);
+    failed(died);
+    for (const waiting of pending.values()) waiting.reject(died);
+    pending.clear();
+  };
   worker.postMessage({ type: "start", modelPath, threads });
   return {
     // Posted once the Worker's model is loaded; if it cannot be, every answer fails with why.
-    answer: (bytes, type, accept) =>
+    answer: (bytes, type, accept, explain = false) =>
       ready.then(() =>
         new Promise<Answered>((resolve, reject) => {
+          if (died) return reject(died);
           const id = next++;
           pending.set(id, { resolve, reject });
           const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
             ? bytes
             : bytes.slice();
-          worker.postMessage({ id, bytes: whole, type, accept }, [whole.buffer as ArrayBuffer]);
+          worker.postMessage({ id, bytes: whole, type, accept, explain }, [
+            whole.buffer as ArrayBuffer,
+          ]);
         })
       ),
     ready,
-    stop: () => worker.terminate(),
+    get dead() {
+      return died !== undefined;
+    },
+    // The Worker frees its session first (an ended isolate would leak it), then ends.
+    stop: async () => {
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      worker.postMessage({ type: "stop" });
+      await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+      worker.terminate();
+    },
+  };
+}
+
+/** How long an offload Worker may sit idle before it is stopped (its memory goes with it). */
+export const OFFLOAD_IDLE_MS = 2000;
+
+/** What an idle-stopping offload tells its owner. */
+export interface OffloadHooks {
+  /** The Worker ended after being idle (a moment to give memory back). */
+  onStopped?: () => void;
+  /** `pending` jobs are left, and one just started or ended: progress, for the health board. */
+  onProgress?: (pending: number) => void;
+}
+
+/**
+ * An offload Worker started with the first large body and stopped once it has had nothing to
+ * do for `idleMs`: its isolate and onnxruntime session (tens of MB) are given back between
+ * bursts, at the cost of a session load (about a tenth of a 6 MB body's time) on the next one.
+ * A Worker that died is replaced by the next body.
+ */
+export function idleStoppingOffload(
+  modelPath: string,
+  threads: number,
+  hooks: OffloadHooks = {},
+  idleMs = OFFLOAD_IDLE_MS,
+): { answer: Answer; stop(): Promise<void> } {
+  const { onStopped = () => {}, onProgress = () => {} } = hooks;
+  let current: ReturnType<typeof startOffload> | undefined;
+  let busy = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = async () => {
+    clearTimeout(timer);
+    if (!current) return;
+    const ending = current;
+    current = undefined;
+    await ending.stop();
+    // The Worker's thread ends a moment after terminate(); what it freed is trimmed then.
+    setTimeout(onStopped, 250);
+  };
+  return {
+    answer: async (bytes, type, accept, explain) => {
+      clearTimeout(timer);
+      if (busy++ === 0) onProgress(busy);
+      if (current?.dead) current = undefined;
+      try {
+        current ??= startOffload(modelPath, threads);
+        return await current.answer(bytes, type, accept, explain);
+      } finally {
+        onProgress(--busy);
+        if (busy === 0) timer = setTimeout(stop, idleMs);
+      }
+    },
+    stop,
   };
 }

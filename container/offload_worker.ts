@@ -10,18 +10,25 @@
 
 import { OnnxModel } from "../src/inference/model.ts";
 import { releaseIdleMemory } from "./memory.ts";
+import { lowerThreadPriority } from "./priority.ts";
 import { answerBody, utf8Bytes } from "./offload.ts";
 import { type MediaType, RequestError } from "./payload.ts";
 
-type Job = { id: number; bytes: Uint8Array; type: MediaType; accept: MediaType };
+type Job = { id: number; bytes: Uint8Array; type: MediaType; accept: MediaType; explain: boolean };
 
 let model: Promise<OnnxModel> | undefined;
 let busy = 0;
 
-async function answer({ id, bytes, type, accept }: Job) {
+async function answer({ id, bytes, type, accept, explain }: Job) {
   busy++;
   try {
-    const { text, records, survived } = await answerBody(await model!, bytes, type, accept);
+    const { text, records, survived } = await answerBody(
+      await model!,
+      bytes,
+      type,
+      accept,
+      explain,
+    );
     const body = utf8Bytes(text);
     self.postMessage({ id, ok: true, body, records, survived }, [body.buffer]);
   } catch (err) {
@@ -37,11 +44,21 @@ async function answer({ id, bytes, type, accept }: Job) {
   }
 }
 
-self.onmessage = (
-  event: MessageEvent<Job | { type: "start"; modelPath: string; threads: number }>,
+self.onmessage = async (
+  event: MessageEvent<
+    Job | { type: "start"; modelPath: string; threads: number } | { type: "stop" }
+  >,
 ) => {
   const data = event.data;
+  if ("type" in data && data.type === "stop") {
+    // The session's memory is freed here, or never (see OnnxModel.release).
+    await (await model)?.release().catch(() => {});
+    self.postMessage({ type: "stopped" });
+    return;
+  }
   if ("type" in data && data.type === "start") {
+    // Big bodies wait a little longer for a core; /ping and small requests do not.
+    lowerThreadPriority(10);
     model = OnnxModel.load(data.modelPath, undefined, { intraOpThreads: data.threads });
     model.then(
       () => self.postMessage({ type: "ready" }),

@@ -10,7 +10,10 @@ import { encodeInputs } from "../src/codec/inputs.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
-import { startOffload } from "./offload.ts";
+import { type Connections, serveConnections } from "./connections.ts";
+import { HealthBoard, startBeating } from "./health.ts";
+import type { ClientLimits } from "./limits.ts";
+import { idleStoppingOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 import { createMetrics, type MetricsConfig } from "./metrics.ts";
 
@@ -26,8 +29,12 @@ export interface UnitConfig {
   bodyTimeoutMs: number;
   /** This unit's bound on requests and body bytes in progress. */
   admission: AdmissionLimits;
+  /** This unit's bounds on connections and slow clients. */
+  clients: ClientLimits;
   /** 0 for the main thread, 1.. for workers. */
   worker: number;
+  /** The health board every unit shares (health.ts); this unit writes slot `worker`. */
+  health: SharedArrayBuffer;
   /** EMF and /metrics; the counters are shared by every unit. */
   metrics: MetricsConfig;
 }
@@ -39,7 +46,7 @@ export const log = (entry: Record<string, unknown>) => console.log(JSON.stringif
  * start-up memory was released); `stop` drains, then closes the listener.
  */
 export interface Unit {
-  server: Deno.HttpServer;
+  connections: Connections;
   ready: Promise<void>;
   warmUp(): Promise<void>;
   stop(): Promise<void>;
@@ -57,29 +64,44 @@ async function warmUp(model: OnnxModel): Promise<void> {
 export function startUnit(config: UnitConfig): Unit {
   const started = performance.now();
   const slot: ModelSlot = {};
-  // Started with the first large body: a unit that never sees one costs no second session.
-  let offload: ReturnType<typeof startOffload> | undefined;
+  // Started with the first large body, stopped once idle: a unit that sees none costs no
+  // second session.
+  const board = new HealthBoard(config.health);
+  const stopBeating = startBeating(board, config.worker);
+  const offload = idleStoppingOffload(config.modelPath, config.threads, {
+    onStopped: releaseIdleMemory,
+    onProgress: (pending) => board.offloadProgress(config.worker, pending),
+  });
   const handler = createHandler(slot, {
-    answerLarge: (bytes, type, accept) =>
-      (offload ??= startOffload(config.modelPath, config.threads)).answer(bytes, type, accept),
+    answerLarge: offload.answer,
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    bodyMinBytesPerSecond: config.clients.bodyMinBytesPerSecond,
+    bodyGraceMs: config.clients.headerTimeoutMs,
     admission: new Admission(config.admission),
     log,
     metrics: createMetrics(config.metrics),
+    health: () => board.problem(),
   });
-  const server = Deno.serve(
-    {
-      hostname: config.hostname,
-      port: config.port,
-      reusePort: config.reusePort,
-      onListen: ({ hostname, port }) => {
-        if (config.worker === 0) log({ level: "info", message: "listening", hostname, port });
-      },
-    },
+  const connections = serveConnections({
+    hostname: config.hostname,
+    port: config.port,
+    reusePort: config.reusePort,
+    limits: config.clients,
     handler,
-  );
+    health: () => {
+      const problem = slot.model ? board.problem() : "the model is loading";
+      return problem
+        ? { status: 503, body: JSON.stringify({ error: "unhealthy", message: problem }) }
+        : { status: 200, body: "" };
+    },
+    onError: () => new Response(null, { status: 500 }),
+  });
+  if (config.worker === 0) {
+    const { hostname, port } = connections.addr;
+    log({ level: "info", message: "listening", hostname, port });
+  }
   let stopReleasing = () => {};
   const ready = (async () => {
     const model = await OnnxModel.load(config.modelPath, undefined, {
@@ -112,11 +134,12 @@ export function startUnit(config: UnitConfig): Unit {
   const stop = async () => {
     stopReleasing();
     await handler.drain();
-    await server.shutdown();
-    offload?.stop();
+    stopBeating();
+    await connections.shutdown();
+    await offload.stop();
   };
   return {
-    server,
+    connections,
     ready,
     warmUp: async () => {
       await ready;

@@ -83,6 +83,27 @@ GET /execution-parameters.`,
       shownDefault: "sized as MAX_INFLIGHT_REQUESTS",
       help: "body MB in flight per serving unit past which the same happens",
     },
+    MAX_CONNECTIONS: {
+      type: "integer",
+      min: 1,
+      default: 1000,
+      help: "open connections per serving unit; past it a new one gets 503 (health checks " +
+        "are answered)",
+    },
+    HEADER_TIMEOUT_SECONDS: {
+      type: "number",
+      min: 0,
+      minExclusive: true,
+      default: 10,
+      help: "a connection with no request in progress is closed after this",
+    },
+    BODY_MIN_RATE_KB: {
+      type: "number",
+      min: 0,
+      default: 1,
+      help: "once the header timeout has passed, a body must keep arriving at this many KB/s, " +
+        "else 408 (0: no minimum)",
+    },
   },
   notes: [
     "Metrics (container/metrics.ts): METRICS_NAMESPACE (default Titanic/Inference), " +

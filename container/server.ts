@@ -6,10 +6,12 @@
  */
 
 import { join } from "node:path";
-import { admissionLimits } from "./limits.ts";
+import { admissionLimits, clientLimits } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { metricsConfigFromEnv } from "./metrics.ts";
+import { HealthBoard } from "./health.ts";
 import { log, startUnit } from "./serve.ts";
+import { startWorkerUnit } from "./worker_unit.ts";
 import { command } from "./serve_command.ts";
 import { parseOrExit } from "../src/util/command.ts";
 
@@ -54,6 +56,12 @@ try {
   die((err as Error).message);
 }
 const admission = { maxRequests: limits.maxRequests, maxBodyBytes: limits.maxBodyBytes };
+let clients: ReturnType<typeof clientLimits>;
+try {
+  clients = clientLimits((name) => Deno.env.get(name));
+} catch (err) {
+  die((err as Error).message);
+}
 // What Batch Transform may send at once: one full-size body per unit, which every unit admits
 // whatever its budget (admission.ts); more would only queue behind the CPUs.
 const maxConcurrentTransforms = workers;
@@ -66,6 +74,9 @@ log({
   memory_mb: Math.round(limits.memoryBytes / 1024 / 1024),
   memory_source: limits.memorySource,
   max_concurrent_transforms: maxConcurrentTransforms,
+  max_connections: clients.maxConnections,
+  header_timeout_s: clients.headerTimeoutMs / 1000,
+  body_min_rate_kb: clients.bodyMinBytesPerSecond / 1024,
 });
 let metrics;
 try {
@@ -74,7 +85,10 @@ try {
   die((err as Error).message);
 }
 
+// Every unit writes its heartbeat here and reads the others' when it answers /ping.
+const board = new HealthBoard(workers);
 const base = {
+  health: board.buffer,
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
   reusePort: workers > 1,
   modelPath,
@@ -83,32 +97,21 @@ const base = {
   maxConcurrentTransforms,
   bodyTimeoutMs: timeoutSeconds * 1000,
   admission,
+  clients,
   metrics,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
 const main = startUnit({ ...base, port, worker: 0 });
-const extra = Array.from({ length: workers - 1 }, (_, i) => {
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-  let ready = () => {};
-  const warm = new Promise<void>((resolve) => (ready = resolve));
-  const stopped = new Promise<void>((resolve) => {
-    worker.onmessage = (event: MessageEvent<{ type: string; message?: string }>) => {
-      if (event.data.type === "fatal") die(`cannot serve ${modelPath}: ${event.data.message}`);
-      if (event.data.type === "ready") ready();
-      if (event.data.type === "stopped") resolve();
-    };
-  });
-  worker.onerror = (event) => {
-    event.preventDefault();
-    die(`serving worker ${i + 1} failed: ${event.message}`);
-  };
-  worker.postMessage({
-    type: "start",
-    config: { ...base, port: (main.server.addr as Deno.NetAddr).port, worker: i + 1 },
-  });
-  return { worker, warm, stopped };
-});
+const extra = Array.from(
+  { length: workers - 1 },
+  (_, i) =>
+    startWorkerUnit(
+      { ...base, port: main.connections.addr.port, worker: i + 1 },
+      board,
+      { log, die },
+    ),
+);
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -116,8 +119,7 @@ const stop = async (signal: string) => {
   stopping = true;
   log({ level: "info", message: "shutting down: finishing in-flight requests", signal });
   setTimeout(() => die("shutdown took longer than 20 s"), 20_000);
-  for (const { worker } of extra) worker.postMessage({ type: "stop" });
-  await Promise.all([main.stop(), ...extra.map((w) => w.stopped)]);
+  await Promise.all([main.stop(), ...extra.map((unit) => unit.stop())]);
   log({ level: "info", message: "stopped" });
   Deno.exit(0);
 };

@@ -299,7 +299,9 @@ Deno.test("server: a body that stops arriving gets 408 after SAGEMAKER_MODEL_SER
     });
     assert.equal(res.status, 408);
     assert.equal((await res.json()).error, "request_timeout");
-    upload.close();
+    try {
+      upload.close();
+    } catch { /* cancelled already: the server closed the connection with its 408 */ }
     // The server goes on serving, and a whole body is not affected by the timeout.
     assert.equal((await invoke(server, example("passengers.json"))).status, 200);
     const logged = server.logs.find((l) => l.status === 408);

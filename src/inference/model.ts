@@ -79,6 +79,14 @@ export class OnnxModel {
     return new OnnxModel(await createSession(bytes, options), card, sha256, bytes);
   }
 
+  /**
+   * Frees the onnxruntime session now. A Worker must call it before it ends: terminating an
+   * isolate does not run the session's finalizer, and its memory would stay with the process.
+   */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
   /** Names of the graph inputs, in graph order. */
   get inputNames(): readonly string[] {
     return this.session.inputNames;

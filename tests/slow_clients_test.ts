@@ -1,0 +1,146 @@
+/**
+ * Slow clients against the real server (container/connections.ts, app.ts): half-sent headers
+ * and idle connections are closed after HEADER_TIMEOUT_SECONDS, bodies slower than
+ * BODY_MIN_RATE_KB get 408, connections past MAX_CONNECTIONS get a JSON 503 (health checks
+ * answered), and the server goes on serving others meanwhile.
+ */
+import assert from "node:assert/strict";
+import { invoke, type RunningServer, startServer } from "./server_helpers.ts";
+
+const encoder = new TextEncoder();
+const ONE = JSON.stringify({ Pclass: 1, Sex: "female" });
+
+async function connect(server: RunningServer): Promise<Deno.TcpConn> {
+  const { hostname, port } = new URL(server.url);
+  return await Deno.connect({ hostname, port: Number(port) });
+}
+
+/** Everything the server sends until it closes the connection (or `limitMs` pass: null). */
+async function readUntilClosed(conn: Deno.Conn, limitMs = 20_000): Promise<string | null> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(4096);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"expired">((r) => (timer = setTimeout(() => r("expired"), limitMs)));
+  try {
+    while (true) {
+      const n = await Promise.race([conn.read(buffer).catch(() => null), expired]);
+      if (n === "expired") return null;
+      if (n === null) break;
+      chunks.push(buffer.slice(0, n));
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+}
+
+/** One whole HTTP/1.1 answer on a kept-alive connection: its status line. */
+async function request(conn: Deno.Conn, text: string): Promise<string> {
+  await conn.write(encoder.encode(text));
+  const buffer = new Uint8Array(65536);
+  let got = "";
+  while (!/\r\n\r\n/.test(got) || !answerComplete(got)) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error(`closed after ${JSON.stringify(got)}`);
+    got += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return got.split("\r\n")[0];
+}
+
+function answerComplete(text: string): boolean {
+  const [head, body] = text.split("\r\n\r\n");
+  const length = /content-length: (\d+)/i.exec(head);
+  return length ? new TextEncoder().encode(body).length >= Number(length[1]) : true;
+}
+
+const post = (body: string, extra = "") =>
+  `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${extra}` +
+  `Content-Length: ${encoder.encode(body).length}\r\n\r\n${body}`;
+
+Deno.test("slow clients: half-sent headers and idle connections are closed after the header timeout", async () => {
+  const server = await startServer([], { HEADER_TIMEOUT_SECONDS: "2" });
+  try {
+    const halfHeaders = await connect(server);
+    await halfHeaders.write(encoder.encode("GET /ping HTTP/1.1\r\nHost: x\r\n"));
+    const silent = await connect(server);
+    // A kept-alive connection stays usable while its requests keep coming (each answer restarts
+    // the clock), although it lives longer than the timeout.
+    const keptAlive = await connect(server);
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await request(keptAlive, post(ONE)), "HTTP/1.1 200 OK");
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    // The two slow ones were closed by the server, without an answer.
+    assert.equal(await readUntilClosed(halfHeaders), "");
+    assert.equal(await readUntilClosed(silent), "");
+    // And the kept-alive one, once idle.
+    assert.equal(await readUntilClosed(keptAlive), "");
+    for (const c of [halfHeaders, silent, keptAlive]) c.close();
+    assert.equal((await invoke(server, ONE)).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("slow clients: a body slower than BODY_MIN_RATE_KB gets 408, a quick one is served", async () => {
+  const server = await startServer([], { HEADER_TIMEOUT_SECONDS: "1", BODY_MIN_RATE_KB: "1" });
+  try {
+    const conn = await connect(server);
+    await conn.write(encoder.encode(
+      "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n" +
+        "Content-Length: 100000\r\n\r\nPclass,Sex\n",
+    ));
+    // 7 bytes every 100 ms: 70 B/s, far under 1 KB/s.
+    const trickle = setInterval(() => conn.write(encoder.encode("3,male\n")).catch(() => {}), 100);
+    const answer = await readUntilClosed(conn);
+    clearInterval(trickle);
+    conn.close();
+    assert.ok(answer, "the server never answered the trickled body");
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+    assert.equal(body.error, "request_timeout");
+    assert.match(body.message, /arrives too slowly: \d+ bytes in [\d.]+ s, under 1 KB\/s/);
+    // A whole body sent at once is not affected.
+    const big = JSON.stringify(Array.from({ length: 2000 }, () => JSON.parse(ONE)));
+    assert.equal((await invoke(server, big)).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("slow clients: past MAX_CONNECTIONS a connection gets a JSON 503, a health check its health", async () => {
+  // One unit, so that every connection counts against the same cap.
+  const server = await startServer([], {
+    SAGEMAKER_MODEL_SERVER_WORKERS: "1",
+    MAX_CONNECTIONS: "3",
+  });
+  try {
+    const held = await Promise.all([0, 1, 2].map(() => connect(server)));
+    // The server counts a connection once it has accepted it: wait until the cap is reached.
+    let refused = "";
+    for (let i = 0; i < 100 && !refused.startsWith("HTTP/1.1 503"); i++) {
+      const extra = await connect(server);
+      await extra.write(encoder.encode(post(ONE, "Connection: close\r\n")));
+      refused = (await readUntilClosed(extra)) ?? "";
+      extra.close();
+    }
+    assert.match(refused, /^HTTP\/1\.1 503 /);
+    assert.match(refused, /\r\nretry-after: 1\r\n/i);
+    const body = JSON.parse(refused.slice(refused.indexOf("\r\n\r\n") + 4));
+    assert.equal(body.error, "too_many_connections");
+    const ping = await connect(server);
+    await ping.write(encoder.encode("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert.match((await readUntilClosed(ping)) ?? "", /^HTTP\/1\.1 200 /);
+    ping.close();
+    // Room again once the held connections go.
+    for (const c of held) c.close();
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      status = (await invoke(server, ONE)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(status, 200);
+  } finally {
+    await server.stop();
+  }
+});
