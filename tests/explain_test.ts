@@ -10,7 +10,7 @@ import { encodeInputs, type ModelInputs } from "../src/codec/inputs.ts";
 import { Explainer, explainerFromOnnx } from "../src/inference/explainer.ts";
 import { readOnnx } from "../src/inference/onnx_reader.ts";
 import { createSession, runSession } from "../src/inference/model.ts";
-import { GradientBoostingClassifier } from "../src/learners/boosting.ts";
+import { XGBoostStyleClassifier } from "../src/learners/boosting.ts";
 import { RandomForestClassifier } from "../src/learners/forest.ts";
 import { matrix } from "../src/learners/matrix.ts";
 import { syntheticData } from "../src/learners/synthetic_test_data.ts";
@@ -28,7 +28,7 @@ function modelOutput(pipeline: Pipeline, data: ModelInputs): Float64Array {
   if (model instanceof RandomForestClassifier) {
     return model.scores(x).map((s) => s / model.trees.length);
   }
-  if (model instanceof GradientBoostingClassifier) return Float64Array.from(model.margins(x));
+  if (model instanceof XGBoostStyleClassifier) return Float64Array.from(model.margins(x));
   throw new Error(`no output space for ${model.estimator}`);
 }
 
@@ -127,7 +127,7 @@ Deno.test("explain: a constant column is never split on and gets exactly 0", () 
   const withConstant = matrix([...x.columns, constant], [...x.names, "constant"]);
   const models = [
     new RandomForestClassifier({ nEstimators: 20, randomState: 1 }).fit(withConstant, y),
-    new GradientBoostingClassifier({ nEstimators: 30, randomState: 1 }).fit(withConstant, y),
+    new XGBoostStyleClassifier({ nEstimators: 30, randomState: 1 }).fit(withConstant, y),
   ];
   for (const model of models) {
     const names = withConstant.names;

@@ -17,7 +17,7 @@ import { encodeInputs, type ModelInputs } from "../src/codec/inputs.ts";
 import * as ort from "onnxruntime-node";
 import onnxProto from "onnx-proto";
 import { createSession, runSession } from "../src/inference/model.ts";
-import { GradientBoostingClassifier } from "../src/learners/boosting.ts";
+import { XGBoostStyleClassifier } from "../src/learners/boosting.ts";
 import type { Classifier } from "../src/learners/classifier.ts";
 import { RandomForestClassifier } from "../src/learners/forest.ts";
 import { DATA_TYPE, GraphBuilder } from "../src/onnx/builder.ts";
@@ -55,7 +55,7 @@ const SIGMOID_BOUND = 2 ** -22;
 /** How far the graph's P(class 1) may be from the learner's, given bit-identical sums. */
 function probabilityBound(model: Classifier): number {
   if (model instanceof RandomForestClassifier) return 0; // sum / trees: one IEEE division
-  if (model instanceof GradientBoostingClassifier) return SIGMOID_BOUND; // Sigmoid(sum + base)
+  if (model instanceof XGBoostStyleClassifier) return SIGMOID_BOUND; // Sigmoid(sum + base)
   throw new Error(`no parity rule for ${model.estimator}: say how exact its graph is`);
 }
 

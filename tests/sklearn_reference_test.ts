@@ -20,7 +20,7 @@
 
 import assert from "node:assert/strict";
 import { encodeInputs } from "../src/codec/inputs.ts";
-import { GradientBoostingClassifier } from "../src/learners/boosting.ts";
+import { XGBoostStyleClassifier } from "../src/learners/boosting.ts";
 import { leafFractionBits, RandomForestClassifier } from "../src/learners/forest.ts";
 import { binMatrix, type Matrix } from "../src/learners/matrix.ts";
 import { Random } from "../src/learners/random.ts";
@@ -493,7 +493,7 @@ Deno.test("scikit-learn: boosting's trees, Newton leaves and margins equal HistG
   })));
   sets.forEach((d, i) => {
     const ref = refs[i];
-    const model = new GradientBoostingClassifier(BOOSTING).fit(d.x, d.y);
+    const model = new XGBoostStyleClassifier(BOOSTING).fit(d.x, d.y);
     assert.equal(ref.trees.length, model.trees.length);
     // Both start from the training log-odds (ours rounded to float32).
     assert.equal(model.baseScore, Math.fround(ref.baseline!));

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { HealthBoard } from "../container/health.ts";
+import { HealthBoard, startBeating } from "../container/health.ts";
 import type { UnitConfig } from "../container/serve.ts";
 import { startWorkerUnit } from "../container/worker_unit.ts";
 
 Deno.test("worker unit: a dead unit is marked on the health board and replaced; a crash loop ends the process", async () => {
   const board = new HealthBoard(2);
+  // Unit 0 (this thread) keeps beating, so that the board's only problem can be unit 1's.
+  const stopBeating = startBeating(board, 0);
   const logs: Record<string, unknown>[] = [];
   let died: (message: string) => void = () => {};
   const fatal = new Promise<string>((resolve) => (died = resolve));
@@ -39,5 +41,6 @@ Deno.test("worker unit: a dead unit is marked on the health board and replaced; 
     assert.ok(problems.has("serving unit 1 has died"), [...problems].join("; "));
   } finally {
     clearInterval(watch);
+    stopBeating();
   }
 });

@@ -12,7 +12,7 @@
  */
 
 import type { RawColumns } from "../codec/columns.ts";
-import { type BoostingParams, GradientBoostingClassifier } from "../learners/boosting.ts";
+import { type BoostingParams, XGBoostStyleClassifier } from "../learners/boosting.ts";
 import type { Classifier } from "../learners/classifier.ts";
 import { type ForestParams, RandomForestClassifier } from "../learners/forest.ts";
 import { FEATURE_SETS } from "../pipeline/features.ts";
@@ -59,7 +59,7 @@ export function candidate(features: string, learner: CandidateParams): Candidate
   const make = (seed: number): Classifier =>
     learner.learner === "forest"
       ? new RandomForestClassifier({ ...learner.params, randomState: seed })
-      : new GradientBoostingClassifier({ ...learner.params, randomState: seed });
+      : new XGBoostStyleClassifier({ ...learner.params, randomState: seed });
   return {
     ...learner,
     name: `${features} / ${describeLearner(learner)}`,

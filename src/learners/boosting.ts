@@ -170,9 +170,14 @@ function innerSplit(y: Uint8Array, fraction: number, random: Random): [Int32Arra
   return [sorted(train), sorted(valid)];
 }
 
-/** Gradient-boosted trees with log loss. */
-export class GradientBoostingClassifier implements Classifier {
-  readonly estimator = "GradientBoostingClassifier";
+/**
+ * Gradient-boosted trees with log loss, grown XGBoost's way: Newton steps (gradients and
+ * hessians), L2 regularisation of leaf values, min_child_weight and gamma; scikit-learn's
+ * HistGradientBoostingClassifier is the reference it is tested against. Not scikit-learn's
+ * GradientBoostingClassifier (first-order steps), whose name it carried before.
+ */
+export class XGBoostStyleClassifier implements Classifier {
+  readonly estimator = "XGBoostStyleClassifier";
   readonly params: BoostingParams;
   trees: BoostedTree[] = [];
   /** Float32 base margin: log-odds of the training rows. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GradientBoostingClassifier } from "./boosting.ts";
+import { XGBoostStyleClassifier } from "./boosting.ts";
 import type { Matrix } from "./matrix.ts";
 import { Random } from "./random.ts";
 import { leafOf } from "./tree.ts";
@@ -14,7 +14,7 @@ Deno.test("boosting: training loss falls with trees; generalises; deterministic"
   const { x, y } = data(600, 1);
   const { x: xt, y: yt } = data(400, 2);
   const fit = (n: number, seed = 0) =>
-    new GradientBoostingClassifier({ nEstimators: n, maxDepth: 3, randomState: seed }).fit(x, y);
+    new XGBoostStyleClassifier({ nEstimators: n, maxDepth: 3, randomState: seed }).fit(x, y);
   assert.ok(logLoss(y, fit(50).predictProba(x)) < logLoss(y, fit(5).predictProba(x)));
   const model = fit(100);
   const labels = model.predict(xt);
@@ -27,7 +27,7 @@ Deno.test("boosting: training loss falls with trees; generalises; deterministic"
 
 Deno.test("boosting: labels are margin > 0 and probabilities the sigmoid of the margin", () => {
   const { x, y } = data(300, 3);
-  const model = new GradientBoostingClassifier({ nEstimators: 40, randomState: 1 }).fit(x, y);
+  const model = new XGBoostStyleClassifier({ nEstimators: 40, randomState: 1 }).fit(x, y);
   const margins = model.margins(x);
   const p = model.predictProba(x);
   const labels = model.predict(x);
@@ -41,7 +41,7 @@ Deno.test("boosting: labels are margin > 0 and probabilities the sigmoid of the 
 });
 
 /** Validation log loss (float64, summed) after each round of `model`, from its raw leaves. */
-function lossPerRound(model: GradientBoostingClassifier, x: Matrix, y: Uint8Array): number[] {
+function lossPerRound(model: XGBoostStyleClassifier, x: Matrix, y: Uint8Array): number[] {
   const margin = new Float64Array(x.rows).fill(model.baseScore);
   return model.trees.map((tree) => {
     let loss = 0;
@@ -65,8 +65,8 @@ Deno.test("boosting: early stopping keeps the round with the lowest validation l
   const params = { nEstimators: 200, learningRate: 0.2, maxDepth: 4, randomState: 0 };
   const patience = 8;
   // Without early stopping: every round, the same trees (the validation set is not drawn from x).
-  const full = new GradientBoostingClassifier(params).fit(x, y);
-  const stopped = new GradientBoostingClassifier({ ...params, earlyStoppingRounds: patience })
+  const full = new XGBoostStyleClassifier(params).fit(x, y);
+  const stopped = new XGBoostStyleClassifier({ ...params, earlyStoppingRounds: patience })
     .fit(x, y, validation);
   const losses = lossPerRound(full, validation.x, validation.y);
   const kept = stopped.trees.length;
@@ -87,41 +87,41 @@ Deno.test("boosting: early stopping keeps the round with the lowest validation l
   // The kept trees are the full model's first ones.
   stopped.trees.forEach((tree, t) => assert.deepEqual(tree.rawValue, full.trees[t].rawValue));
   assert.throws(
-    () => new GradientBoostingClassifier(params).fit(x, y, validation),
+    () => new XGBoostStyleClassifier(params).fit(x, y, validation),
     /earlyStoppingRounds/,
   );
 });
 
 Deno.test("boosting: early stopping on the inner split; subsampling changes the model", () => {
   const { x, y } = data(500, 4);
-  const stopped = new GradientBoostingClassifier({
+  const stopped = new XGBoostStyleClassifier({
     nEstimators: 1000,
     learningRate: 0.3,
     earlyStoppingRounds: 10,
     randomState: 0,
   }).fit(x, y);
   assert.ok(stopped.trees.length < 1000 && stopped.trees.length >= 1);
-  const full = new GradientBoostingClassifier({ nEstimators: 30, randomState: 0 }).fit(x, y);
-  const sub = new GradientBoostingClassifier({
+  const full = new XGBoostStyleClassifier({ nEstimators: 30, randomState: 0 }).fit(x, y);
+  const sub = new XGBoostStyleClassifier({
     nEstimators: 30,
     subsample: 0.5,
     colsampleByTree: 0.67,
     randomState: 0,
   }).fit(x, y);
   assert.notDeepEqual(sub.predictProba(x), full.predictProba(x));
-  assert.throws(() => new GradientBoostingClassifier({ learningRate: 0 }), /learningRate/);
-  assert.throws(() => new GradientBoostingClassifier().predict(x), /not fitted/);
+  assert.throws(() => new XGBoostStyleClassifier({ learningRate: 0 }), /learningRate/);
+  assert.throws(() => new XGBoostStyleClassifier().predict(x), /not fitted/);
 });
 
 Deno.test("boosting: regularisation shrinks leaf values; depth and child weight limit trees", () => {
   const { x, y } = data(400, 5);
-  const maxLeaf = (m: GradientBoostingClassifier) =>
+  const maxLeaf = (m: XGBoostStyleClassifier) =>
     Math.max(...m.trees.flatMap((t) => Array.from(t.leafWeight, Math.abs)));
-  const loose = new GradientBoostingClassifier({ nEstimators: 5, l2Regularization: 0 }).fit(x, y);
-  const tight = new GradientBoostingClassifier({ nEstimators: 5, l2Regularization: 100 }).fit(x, y);
+  const loose = new XGBoostStyleClassifier({ nEstimators: 5, l2Regularization: 0 }).fit(x, y);
+  const tight = new XGBoostStyleClassifier({ nEstimators: 5, l2Regularization: 100 }).fit(x, y);
   assert.ok(maxLeaf(tight) < maxLeaf(loose));
-  const stump = new GradientBoostingClassifier({ nEstimators: 3, maxDepth: 1 }).fit(x, y);
+  const stump = new XGBoostStyleClassifier({ nEstimators: 3, maxDepth: 1 }).fit(x, y);
   for (const t of stump.trees) assert.ok(t.feature.length <= 3);
-  const heavy = new GradientBoostingClassifier({ nEstimators: 3, minChildWeight: 1000 }).fit(x, y);
+  const heavy = new XGBoostStyleClassifier({ nEstimators: 3, minChildWeight: 1000 }).fit(x, y);
   for (const t of heavy.trees) assert.equal(t.feature.length, 1);
 });
