@@ -8,8 +8,8 @@ import { denoTask as task, SHARED_DATA, withTempDir } from "./helpers.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const TASKS: Record<string, string> = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")))
   .tasks;
-/** Tasks that are deno's own subcommands (deno test, deno bench, fmt/lint/check): deno's help. */
-const DENO_SUBCOMMANDS = ["test", "bench", "check"];
+/** Tasks that are deno's own subcommands (deno test, deno bench): deno's help. */
+const DENO_SUBCOMMANDS = ["test", "bench"];
 /** The task Python runs: its declaration is the argparse parser of tools/run_notebooks.py. */
 const PYTHON_TASKS = ["notebooks"];
 
@@ -83,7 +83,6 @@ Deno.test("cli: every task in deno.json has a declaration; its --help is generat
 });
 
 Deno.test("cli: the tasks that are deno's own subcommands answer --help with deno's help", async () => {
-  // (check's --help reaches its last command, deno check, after fmt and lint have run.)
   for (const [name, subcommand] of [["test", "Run tests"], ["bench", "Run benchmarks"]]) {
     const { code, stdout } = await task(name, "--help");
     assert.equal(code, 0, name);
