@@ -1,10 +1,11 @@
 /**
  * The connections of one serving unit, accepted here instead of by `Deno.serve`, so that the
  * unit can bound them (Deno.serve has neither bound, denoland/deno#3515):
- * - a header timeout: a connection with no request in progress is closed once `headerTimeoutMs`
- *   have passed since it opened or since its last answer. A client that trickles its headers
- *   (or never sends any) is indistinguishable from an idle keep-alive one from here, and both
- *   are closed the same way, as Node does with its keep-alive timeout;
+ * - a header timeout: a new connection whose first request has not arrived (headers complete)
+ *   `headerTimeoutMs` after it opened is cut: half-sent headers, or none at all;
+ * - a keep-alive timeout: a connection idle `keepAliveTimeoutMs` after its last answer is cut.
+ *   From here a client trickling the headers of its next request cannot be told from an idle
+ *   one, so that one gets the keep-alive timeout, not the header timeout;
  * - a cap on open connections: past `maxConnections`, a new connection gets a JSON 503 with
  *   Retry-After and is closed, except health checks, which are answered (a shedding server is
  *   healthy).
@@ -19,8 +20,10 @@
 export interface ConnectionLimits {
   /** Open connections at once. */
   maxConnections: number;
-  /** A connection with no request in progress is closed after this many ms. */
+  /** A new connection's first request must have arrived (headers complete) by then, in ms. */
   headerTimeoutMs: number;
+  /** A connection idle this many ms after its last answer is closed. */
+  keepAliveTimeoutMs: number;
 }
 
 type ServeOnConnection = (
@@ -135,8 +138,8 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
     // listener) when a finished connection's signal is aborted.
     let ended = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // The header timeout cuts the connection: nothing of it is in progress here (half-sent
-    // headers, an idle keep-alive, or a client still sending a body after its 503). Deno refuses
+    // The timeouts cut the connection: nothing of it is in progress here (half-sent headers, an
+    // idle keep-alive, or a client still sending a body after its 503). Deno refuses
     // a cut after a graceful shutdown has begun, so the two never meet.
     const abort = new AbortController();
     const cut = () => {
@@ -144,10 +147,10 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
       closing = true;
       abort.abort();
     };
-    const arm = () => {
+    const arm = (ms: number) => {
       clearTimeout(timer);
       if (ended || closing) return;
-      timer = setTimeout(cut, limits.headerTimeoutMs);
+      timer = setTimeout(cut, ms);
     };
     // At shutdown: hyper's graceful shutdown finishes answers being written and closes
     // connections part-way through their headers at once.
@@ -157,14 +160,14 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
       closing = true;
       served.shutdown().catch(() => {});
     };
-    arm();
+    arm(limits.headerTimeoutMs);
     const handle = async (req: Request) => {
       inProgress++;
       clearTimeout(timer);
       try {
         return await handler(req);
       } finally {
-        if (--inProgress === 0 && !closing) arm();
+        if (--inProgress === 0 && !closing) arm(limits.keepAliveTimeoutMs);
       }
     };
     const served = serveOn(conn, abort.signal, handle, options.onError, () => {});

@@ -96,8 +96,15 @@ export function admissionLimits(
 export interface ClientLimits {
   /** Open connections per unit (MAX_CONNECTIONS, default 1000). */
   maxConnections: number;
-  /** A connection with no request in progress is closed after this (HEADER_TIMEOUT_SECONDS, 10). */
+  /** A new connection must have sent its first request's headers by then (HEADER_TIMEOUT_SECONDS, 10). */
   headerTimeoutMs: number;
+  /**
+   * A kept-alive connection idle this long after an answer is closed (KEEPALIVE_TIMEOUT_SECONDS,
+   * 75, nginx's default): longer than the idle timeout of the proxy in front (SageMaker's, a
+   * load balancer's 60 s), so that the proxy never sends a request down a connection just as
+   * the server closes it.
+   */
+  keepAliveTimeoutMs: number;
   /**
    * A body must arrive at this rate once the header timeout has passed (BODY_MIN_RATE_KB per
    * second, default 1), else 408: its deadline starts one header timeout after the headers and
@@ -123,6 +130,8 @@ export function clientLimits(env: (name: string) => string | undefined): ClientL
       "a whole number >= 1",
     ),
     headerTimeoutMs: number("HEADER_TIMEOUT_SECONDS", 10, (n) => n > 0, "seconds > 0") * 1000,
+    keepAliveTimeoutMs: number("KEEPALIVE_TIMEOUT_SECONDS", 75, (n) => n > 0, "seconds > 0") *
+      1000,
     bodyMinBytesPerSecond: number("BODY_MIN_RATE_KB", 1, (n) => n >= 0, "KB per second >= 0") *
       1024,
   };

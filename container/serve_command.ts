@@ -95,7 +95,15 @@ GET /execution-parameters.`,
       min: 0,
       minExclusive: true,
       default: 10,
-      help: "a connection with no request in progress is closed after this",
+      help: "a new connection whose first request has not arrived by then is closed",
+    },
+    KEEPALIVE_TIMEOUT_SECONDS: {
+      type: "number",
+      min: 0,
+      minExclusive: true,
+      default: 75,
+      help: "a connection idle this long after its last answer is closed (longer than a " +
+        "proxy's 60 s)",
     },
     BODY_MIN_RATE_KB: {
       type: "number",

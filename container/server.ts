@@ -76,6 +76,7 @@ log({
   max_concurrent_transforms: maxConcurrentTransforms,
   max_connections: clients.maxConnections,
   header_timeout_s: clients.headerTimeoutMs / 1000,
+  keepalive_timeout_s: clients.keepAliveTimeoutMs / 1000,
   body_min_rate_kb: clients.bodyMinBytesPerSecond / 1024,
 });
 let metrics;
