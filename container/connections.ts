@@ -83,6 +83,9 @@ const TOO_MANY = JSON.stringify({
   message: "the server has as many connections open as it takes; retry shortly",
 });
 
+/** How long an answer that closes its connection has to go out before the connection is cut. */
+const CLOSING_ANSWER_MS = 2000;
+
 /** How long shutdown waits for connections to finish their answers. */
 const LINGER_MS = 5000;
 
@@ -164,10 +167,17 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
     const handle = async (req: Request) => {
       inProgress++;
       clearTimeout(timer);
+      let closes = false;
       try {
-        return await handler(req);
+        const response = await handler(req);
+        closes = response.headers.get("connection") === "close";
+        return response;
       } finally {
-        if (--inProgress === 0 && !closing) arm(limits.keepAliveTimeoutMs);
+        // An answer that closes the connection (a 503 before the body, a 408) is sent at once;
+        // a client still sending the body nobody reads is cut shortly after, not kept alive.
+        if (--inProgress === 0 && !closing) {
+          arm(closes ? CLOSING_ANSWER_MS : limits.keepAliveTimeoutMs);
+        }
       }
     };
     const served = serveOn(conn, abort.signal, handle, options.onError, () => {});
