@@ -247,22 +247,24 @@ for (const [type, make] of Object.entries(BODIES) as [MediaType, typeof jsonBody
   });
 }
 
+/** The 400 the server gives for `e`. */
+const refused = (e: FieldError): Outcome => ({
+  error: {
+    status: 400,
+    error: "invalid_field",
+    message: e.message,
+    record: e.record,
+    field: e.field,
+  },
+});
+
 /** A plain reading of a list of records: each value of each record through values.ts. */
 function plainReading(list: unknown[]): Outcome {
   const columns: Record<string, unknown[]> = Object.fromEntries(NAMES.map((n) => [n, []]));
   for (let i = 0; i < list.length; i++) {
     const record = list[i];
     if (record === null || typeof record !== "object" || Array.isArray(record)) {
-      const e = new FieldError("(record)", "expected an object with passenger fields", i);
-      return {
-        error: {
-          status: 400,
-          error: "invalid_field",
-          message: e.message,
-          record: i,
-          field: e.field,
-        },
-      };
+      return refused(new FieldError("(record)", "expected an object with passenger fields", i));
     }
     for (const field of PASSENGER_FIELDS) {
       try {
@@ -270,16 +272,7 @@ function plainReading(list: unknown[]): Outcome {
           parseValue(field, (record as Record<string, unknown>)[field.name]),
         );
       } catch (err) {
-        const e = new FieldError(field.name, (err as FieldError).problem, i);
-        return {
-          error: {
-            status: 400,
-            error: "invalid_field",
-            message: e.message,
-            record: i,
-            field: field.name,
-          },
-        };
+        return refused(new FieldError(field.name, (err as FieldError).problem, i));
       }
     }
   }
