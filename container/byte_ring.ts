@@ -11,9 +11,13 @@
  * @module
  */
 
-/** Control words: byte positions of the next write and the next read, in [0, capacity). */
+/**
+ * Control words: byte positions of the next write and the next read, in [0, capacity), and 1
+ * once either end closed the ring.
+ */
 const WRITE = 0;
 const READ = 1;
+const CLOSED = 2;
 const CONTROL_BYTES = 16;
 /** A fragment's header: payload bytes (or WRAP), the whole body's bytes, more fragments follow. */
 const SIZE = 0;
@@ -66,7 +70,21 @@ export class ByteRing {
     return this.#control.buffer as SharedArrayBuffer;
   }
 
-  /** Queues a message; resolves once all of it is in the ring. */
+  /**
+   * Ends the ring for both ends (the other thread died, or is being replaced): waiting and later
+   * writes reject, waiting and later reads find nothing.
+   */
+  close(): void {
+    Atomics.store(this.#control, CLOSED, 1);
+    Atomics.notify(this.#control, READ);
+    Atomics.notify(this.#control, WRITE);
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.#control, CLOSED) === 1;
+  }
+
+  /** Queues a message; resolves once all of it is in the ring (rejects if it is closed). */
   write(fields: ArrayLike<number>, body: Uint8Array): Promise<void> {
     if (fields.length !== this.fields) {
       throw new RangeError(
@@ -80,7 +98,7 @@ export class ByteRing {
 
   /**
    * The next message, or undefined when none has begun within `timeoutMs` (default: wait as
-   * long as it takes).
+   * long as it takes) or the ring is closed.
    */
   read(timeoutMs = Infinity): Promise<RingMessage | undefined> {
     const done = this.#reading.then(() => this.#readNow(timeoutMs));
@@ -95,9 +113,15 @@ export class ByteRing {
       const size = Math.min(body.length - sent, this.#fragmentBytes);
       const need = headerBytes + align4(size);
       let where: "here" | "wrap" | undefined;
-      while (!(where = this.#fits(need))) {
-        await waitForChange(this.#control, READ, Atomics.load(this.#control, READ));
+      for (;;) {
+        // The wait is on the very read position the room was judged by: a read in between
+        // ends the wait at once instead of being missed.
+        const read = Atomics.load(this.#control, READ);
+        if ((where = this.#fits(need, read))) break;
+        if (this.closed) throw new Error("the ring is closed");
+        await waitForChange(this.#control, READ, read);
       }
+      if (this.closed) throw new Error("the ring is closed");
       let at = Atomics.load(this.#control, WRITE);
       if (where === "wrap") {
         this.#ints[at / 4 + SIZE] = WRAP;
@@ -116,10 +140,9 @@ export class ByteRing {
     } while (sent < body.length);
   }
 
-  /** Where a fragment of `need` bytes goes: here, after a wrap to 0, or nowhere yet. */
-  #fits(need: number): "here" | "wrap" | undefined {
+  /** Where a fragment of `need` bytes goes, with the reader at `read`: here, after a wrap, or nowhere yet. */
+  #fits(need: number, read: number): "here" | "wrap" | undefined {
     const write = Atomics.load(this.#control, WRITE);
-    const read = Atomics.load(this.#control, READ);
     // The write position never lands on the read position: equal means empty.
     if (read <= write) {
       if (this.#capacity - write > need) return "here";
@@ -136,7 +159,8 @@ export class ByteRing {
     let received = this.#take(first, body, 0);
     let more = first.more;
     while (more) {
-      const next = (await this.#fragment(Infinity))!;
+      const next = await this.#fragment(Infinity);
+      if (!next) return undefined; // closed mid-message: the writer is gone
       received = this.#take(next, body, received);
       more = next.more;
     }
@@ -149,6 +173,7 @@ export class ByteRing {
       let read = Atomics.load(this.#control, READ);
       const write = Atomics.load(this.#control, WRITE);
       if (read === write) {
+        if (this.closed) return undefined;
         const left = deadline - performance.now();
         if (left <= 0) return undefined;
         await waitForChange(this.#control, WRITE, write, left);

@@ -136,8 +136,8 @@ export function startScoring(
   // Answers come back in the order the Worker finishes them, each under its request's id.
   const readReplies = async (generation: Generation) => {
     while (!generation.ended) {
-      const reply = await generation.replies.read(1000);
-      if (!reply) continue;
+      const reply = await generation.replies.read();
+      if (!reply) continue; // closed: the loop ends
       const [id, outcome, records, survived] = reply.fields;
       const waiting = settle(id);
       if (!waiting) continue;
@@ -150,9 +150,16 @@ export function startScoring(
     }
   };
 
-  const died = (generation: Generation, message: string) => {
+  const end = (generation: Generation) => {
     generation.ended = true;
     generation.worker.terminate();
+    // Whatever waits on the rings (a write for room, the reply loop) stops waiting now.
+    generation.requests.close();
+    generation.replies.close();
+  };
+
+  const died = (generation: Generation, message: string) => {
+    end(generation);
     const error = new Error(`the scoring worker died: ${message}`);
     for (const id of [...pending.keys()]) settle(id)?.reject(error);
     log({ level: "error", message: "scoring worker died", error: message });
@@ -179,10 +186,9 @@ export function startScoring(
         pending.set(id, { resolve, reject });
       });
       onProgress(pending.size);
-      await generation.requests.write(
-        [id, mediaCode(type), mediaCode(accept), explain ? 1 : 0],
-        bytes,
-      );
+      // Not awaited on its own: if the Worker dies while this waits for room, `answered` says so.
+      generation.requests.write([id, mediaCode(type), mediaCode(accept), explain ? 1 : 0], bytes)
+        .catch(() => {});
       return await answered;
     },
     // The Worker frees its session first (an ended isolate would leak it), then ends.
@@ -190,9 +196,10 @@ export function startScoring(
       stopping = true;
       const generation = current;
       generation.worker.postMessage({ type: "stop" });
-      await Promise.race([generation.stopped, new Promise((r) => setTimeout(r, 5000))]);
-      generation.ended = true;
-      generation.worker.terminate();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([generation.stopped, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      end(generation);
     },
   };
 }

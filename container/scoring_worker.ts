@@ -103,7 +103,10 @@ class Scorer {
 async function nextGroup(requests: ByteRing): Promise<RingMessage[] | undefined> {
   // Wakes once a second when idle, to see whether it was told to stop.
   const first = await requests.read(1000);
-  if (!first) return undefined;
+  if (!first) {
+    if (requests.closed) stopping = true; // the unit let this Worker go
+    return undefined;
+  }
   const group = [first];
   let bytes = first.body.length;
   // A body's bytes bound its rows from above only loosely; 64 bytes per row is a small CSV row.

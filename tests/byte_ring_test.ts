@@ -62,3 +62,17 @@ Deno.test("byte ring: both ends on one thread; a wrong number of fields and a ba
   assert.throws(() => new ByteRing(1000, 1), /multiple of 4 bytes, at least 1024/);
   assert.throws(() => new ByteRing(1026, 1), /multiple of 4 bytes/);
 });
+
+Deno.test("byte ring: closing it ends a writer waiting for room and a reader waiting for a message", async () => {
+  const ring = new ByteRing(1024, 1);
+  const reader = new ByteRing(1024, 1);
+  const waitingRead = reader.read();
+  // More than the ring holds, with nobody reading: the writer waits for room.
+  const waitingWrite = ring.write([1], new Uint8Array(5000));
+  ring.close();
+  reader.close();
+  await assert.rejects(waitingWrite, /the ring is closed/);
+  assert.equal(await waitingRead, undefined);
+  await assert.rejects(ring.write([2], new Uint8Array(1)), /the ring is closed/);
+  assert.equal(ring.closed, true);
+});
