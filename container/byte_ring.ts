@@ -101,7 +101,19 @@ export class ByteRing {
    * long as it takes) or the ring is closed.
    */
   read(timeoutMs = Infinity): Promise<RingMessage | undefined> {
-    const done = this.#reading.then(() => this.#readNow(timeoutMs));
+    return this.readWith(
+      (message) => ({ fields: message.fields, body: message.body.slice() }),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * As {@link read}, handing the message to `use` instead: its body is a view into the ring
+   * when the message is one fragment (no copy; valid only while `use` runs), and the message's
+   * room is freed once `use` returns. Resolves with what `use` returned.
+   */
+  readWith<T>(use: (message: RingMessage) => T, timeoutMs = Infinity): Promise<T | undefined> {
+    const done = this.#reading.then(() => this.#readNow(use, timeoutMs));
     this.#reading = done.catch(() => {});
     return done;
   }
@@ -151,20 +163,27 @@ export class ByteRing {
     return write + need < read ? "here" : undefined;
   }
 
-  async #readNow(timeoutMs: number): Promise<RingMessage | undefined> {
+  async #readNow<T>(use: (message: RingMessage) => T, timeoutMs: number): Promise<T | undefined> {
     const deadline = performance.now() + timeoutMs;
     const first = await this.#fragment(deadline);
     if (!first) return undefined;
+    if (!first.more) {
+      try {
+        return use({ fields: first.fields, body: this.#payload(first) });
+      } finally {
+        this.#free(first);
+      }
+    }
     const body = new Uint8Array(first.total);
     let received = this.#take(first, body, 0);
-    let more = first.more;
+    let more = true;
     while (more) {
       const next = await this.#fragment(Infinity);
       if (!next) return undefined; // closed mid-message: the writer is gone
       received = this.#take(next, body, received);
       more = next.more;
     }
-    return { fields: first.fields, body };
+    return use({ fields: first.fields, body });
   }
 
   /** Waits for the next fragment (skipping a wrap) until `deadline`. */
@@ -194,12 +213,22 @@ export class ByteRing {
     }
   }
 
+  #payload(fragment: { at: number; size: number }): Uint8Array {
+    const start = fragment.at + (HEADER_INTS + this.fields) * 4;
+    return this.#bytes.subarray(start, start + fragment.size);
+  }
+
+  /** Gives a read fragment's room back to the writer. */
+  #free(fragment: { at: number; size: number }): void {
+    const end = fragment.at + (HEADER_INTS + this.fields) * 4 + align4(fragment.size);
+    Atomics.store(this.#control, READ, end);
+    Atomics.notify(this.#control, READ);
+  }
+
   /** Copies a fragment's payload into `body` at `offset` and frees its room in the ring. */
   #take(fragment: { at: number; size: number }, body: Uint8Array, offset: number): number {
-    const start = fragment.at + (HEADER_INTS + this.fields) * 4;
-    body.set(this.#bytes.subarray(start, start + fragment.size), offset);
-    Atomics.store(this.#control, READ, start + align4(fragment.size));
-    Atomics.notify(this.#control, READ);
+    body.set(this.#payload(fragment), offset);
+    this.#free(fragment);
     return offset + fragment.size;
   }
 }

@@ -15,7 +15,7 @@ import { ByteRing, type RingMessage } from "./byte_ring.ts";
 import { explainedBody } from "./explain.ts";
 import { releaseIdleMemory, releaseWhenIdle } from "./memory.ts";
 import { concatBatches, splitPredictions } from "./micro_batch.ts";
-import { parseRequestBatch, utf8Bytes } from "./offload.ts";
+import { decodeBody, parseRequestBatch, parseRequestText, utf8Bytes } from "./offload.ts";
 import { formatBody, type MediaType, RequestError } from "./payload.ts";
 import {
   ANSWERED,
@@ -44,6 +44,7 @@ const WARM_UP_BODY = utf8Bytes('[{"Pclass":3,"Sex":"male"}]');
 const counts = { answered: 0, inFlight: 0 };
 let stopping = false;
 
+const encoder = new TextEncoder();
 const tell = (event: ScorerEvent) => self.postMessage(event);
 
 /** A parsed request waiting for its rows' predictions. */
@@ -56,8 +57,18 @@ interface Parsed {
 class Scorer {
   constructor(readonly model: OnnxModel, readonly replies: ByteRing) {}
 
+  /** Answers are encoded here, then copied into the ring: no new buffer per answer. */
+  #scratch = new Uint8Array(64 * 1024);
+
   #answer(id: number, text: string, records: number, survived: number) {
-    return this.replies.write([id, ANSWERED, records, survived], utf8Bytes(text));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.#scratch.length < text.length * 3) this.#scratch = new Uint8Array(text.length * 3);
+    const { written } = encoder.encodeInto(text, this.#scratch);
+    // Awaited by every caller before the next answer, so the scratch is never overwritten early.
+    return this.replies.write(
+      [id, ANSWERED, records, survived],
+      this.#scratch.subarray(0, written),
+    );
   }
 
   #fail(id: number, err: unknown) {
@@ -69,11 +80,12 @@ class Scorer {
   }
 
   /** Answers `group`: explanations one by one, everything else in one run. */
-  async answer(group: RingMessage[]): Promise<void> {
+  async answer(group: Request[]): Promise<void> {
     const plain: Parsed[] = [];
-    for (const { fields: [id, type, accept, explain], body } of group) {
+    for (const { fields: [id, type, accept, explain], text, error } of group) {
       try {
-        const batch = parseRequestBatch(body, mediaType(type), this.model.inputNames);
+        if (text === undefined) throw error;
+        const batch = parseRequestText(text, mediaType(type), this.model.inputNames);
         if (explain === 1) {
           const { body: text, labels } = await explainedBody(this.model, batch, mediaType(accept));
           await this.#answer(id, text, batch.length, labels.reduce((a, b) => a + b, 0));
@@ -99,22 +111,38 @@ class Scorer {
   }
 }
 
+/** A request as read from the ring: its fields and its text (or why it has none). */
+interface Request {
+  fields: Int32Array;
+  text?: string;
+  error?: unknown;
+}
+
+/** Decodes straight from the ring (no copy of the body); the room is freed after. */
+const decoded = ({ fields, body }: RingMessage): Request => {
+  try {
+    return { fields, text: decodeBody(body) };
+  } catch (error) {
+    return { fields, error };
+  }
+};
+
 /** The next request, and those already queued behind it (up to the group's bounds). */
-async function nextGroup(requests: ByteRing): Promise<RingMessage[] | undefined> {
+async function nextGroup(requests: ByteRing): Promise<Request[] | undefined> {
   // Wakes once a second when idle, to see whether it was told to stop.
-  const first = await requests.read(1000);
+  const first = await requests.readWith(decoded, 1000);
   if (!first) {
     if (requests.closed) stopping = true; // the unit let this Worker go
     return undefined;
   }
   const group = [first];
-  let bytes = first.body.length;
-  // A body's bytes bound its rows from above only loosely; 64 bytes per row is a small CSV row.
-  while (group.length < MAX_GROUP_REQUESTS && bytes < MAX_GROUP_ROWS * 64) {
-    const queued = await requests.read(0);
+  let chars = first.text?.length ?? 0;
+  // A body's size bounds its rows from above only loosely; 64 bytes per row is a small CSV row.
+  while (group.length < MAX_GROUP_REQUESTS && chars < MAX_GROUP_ROWS * 64) {
+    const queued = await requests.readWith(decoded, 0);
     if (!queued) break;
     group.push(queued);
-    bytes += queued.body.length;
+    chars += queued.text?.length ?? 0;
   }
   return group;
 }
@@ -166,7 +194,8 @@ self.onmessage = async (event: MessageEvent<Start | { type: "stop" }>) => {
       loadMs: Math.round(performance.now() - started),
     },
   });
-  // After a burst, this isolate's garbage goes back once idle (as the unit's own does).
+  // Loading's garbage goes back now; a burst's once idle (as the unit's own does).
+  releaseIdleMemory();
   releaseWhenIdle(counts, releaseIdleMemory);
   serve(new Scorer(loaded, replies), new ByteRing(data.requests, REQUEST_FIELDS));
 };
