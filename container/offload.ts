@@ -211,8 +211,10 @@ export function idleStoppingOffload(
     const ending = current;
     current = undefined;
     await ending.stop();
-    // The Worker's thread ends a moment after terminate(); what it freed is trimmed then.
+    // The Worker's thread ends a moment after terminate(), and its glibc arena is given back
+    // only once it has: trimmed then, and again later for a thread that took longer to end.
     setTimeout(onStopped, 250);
+    setTimeout(onStopped, 1500);
   };
   return {
     answer: async (bytes, type, accept, explain) => {
