@@ -179,7 +179,7 @@ export function startOffload(
 }
 
 /** How long an offload Worker may sit idle before it is stopped (its memory goes with it). */
-export const OFFLOAD_IDLE_MS = 2000;
+export const OFFLOAD_IDLE_MS = 1000;
 
 /** What an idle-stopping offload tells its owner. */
 export interface OffloadHooks {
