@@ -4,6 +4,8 @@
  * All, wait, and compare every cell's outputs with the committed notebook (kind and order, text
  * and execution count), NOTEBOOK_BROWSER_ROUNDS times (default 5); then File > Save and Checkpoint
  * must leave CI's unchanged check green. Screenshots of the first round go to build/screenshots/.
+ * A failing notebook prints the end of Jupyter's log (kernels' stderr included); the whole log
+ * is kept then, or always with NOTEBOOK_BROWSER_KEEP_LOG=1.
  */
 
 import assert from "node:assert/strict";
@@ -25,6 +27,8 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 const RUN_TIMEOUT_MS = 300_000;
+/** How much of Jupyter's log (with the kernels' stderr) a failing notebook prints. */
+const LOG_TAIL_LINES = 150;
 /** Late outputs still land after the last cell went idle; the outputs must stay put this long. */
 const SETTLE_MS = 1500;
 
@@ -136,6 +140,12 @@ async function shutDownKernels(origin: string, token: string): Promise<void> {
   }
 }
 
+/** The last `lines` lines of Jupyter's log, to say why a kernel ended or a click waited. */
+async function logTail(path: string, lines: number): Promise<string> {
+  const text = await Deno.readTextFile(path).catch((e) => `(no log: ${e})`);
+  return text.split("\n").slice(-lines - 1).join("\n");
+}
+
 async function unchangedCheck(saved: string, committed: string): Promise<string> {
   const check = await new Deno.Command("/usr/bin/python3", {
     args: [join(ROOT, "tools/notebooks_unchanged.py"), "--against", committed, saved],
@@ -147,7 +157,10 @@ async function unchangedCheck(saved: string, committed: string): Promise<string>
 Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds of every notebook`, async (t) => {
   assert.ok(Number.isInteger(ROUNDS) && ROUNDS > 0, "NOTEBOOK_BROWSER_ROUNDS must be >= 1");
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  const jupyter = await startJupyter({ port: freePort(), log: "null" });
+  // Kept out of the test's output unless a notebook fails; DEBUG says why a kernel stopped.
+  const jupyter = await startJupyter({ port: freePort(), log: "file", logLevel: "DEBUG" });
+  const logFile = jupyter.logFile!;
+  let failed = false;
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
@@ -205,6 +218,11 @@ Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds 
             timeout: 30_000,
           }).catch(() => {});
           assert.equal(await unchangedCheck(path, copy), "", `${name} saved from the UI`);
+        } catch (error) {
+          failed = true;
+          console.error(`--- ${name} failed; Jupyter's log (${logFile}) ends:`);
+          console.error(await logTail(logFile, LOG_TAIL_LINES));
+          throw error;
         } finally {
           await page.close();
           await shutDownKernels(jupyter.origin, jupyter.token);
@@ -217,5 +235,8 @@ Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds 
   } finally {
     await browser.close();
     await jupyter.stop();
+    if (failed || Deno.env.get("NOTEBOOK_BROWSER_KEEP_LOG")) {
+      console.error(`Jupyter's whole log is kept in ${logFile}`);
+    } else await Deno.remove(logFile);
   }
 });
