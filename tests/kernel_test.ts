@@ -123,3 +123,37 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     });
   });
 }
+
+Deno.test("launcher: the kernel's own ports are distinct, free, and none the OS hands out unasked", async () => {
+  // A port chosen inside the ephemeral range and let go can be taken (for port 0, an outgoing
+  // connection, or as one of the ports Jupyter gave the launcher) before the kernel binds it:
+  // the kernel then ends with "Address already in use" and Jupyter shows "Kernel Restarting".
+  const script = `
+import importlib.util, socket, sys
+spec = importlib.util.spec_from_file_location("serial_kernel", sys.argv[1])
+launcher = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launcher)
+low, high = launcher.ephemeral_ports()
+# Ports the front end's sockets hold while the kernel's are chosen, as Jupyter gives them.
+held = [socket.socket() for _ in range(5)]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+front = {s.getsockname()[1] for s in held}
+for _ in range(2000):
+    ports = launcher.free_ports("127.0.0.1", 5)
+    assert len(set(ports)) == 5, ports
+    assert not set(ports) & front, (ports, front)
+    if low > launcher.PRIVATE_PORTS_FROM:  # else the range leaves no room below it
+        assert all(launcher.PRIVATE_PORTS_FROM <= p < low for p in ports), (ports, low)
+for port in ports:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # free when chosen
+print("ok", low, high)
+`;
+  const run = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, join(KERNELSPECS, "kernels/deno/serial_kernel.py")],
+  }).output();
+  const out = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+  assert.equal(run.code, 0, out);
+  assert.match(out, /^ok \d+ \d+$/m);
+});

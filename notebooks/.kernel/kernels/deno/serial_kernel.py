@@ -8,8 +8,14 @@ This launcher takes the front end's connection file, starts `deno jupyter --kern
 its own with the same key, and forwards every message unchanged (signatures stay valid), except
 that an execute request waits until the previous one has replied and gone idle.
 
+The kernel's own ports are chosen outside the range Linux hands out for port 0 and for outgoing
+connections, each held until all are chosen: a port chosen there and let go could be taken
+before the kernel binds it (by another process, or as one of the ports Jupyter gave this
+launcher), and the kernel would end with "Address already in use" while Jupyter waits for it.
+
 It also makes a relative TITANIC_DATA_DIR absolute against the project root (the kernel's
-working directory is the notebook's folder) and stops the kernel when it stops itself.
+working directory is the notebook's folder), stops the kernel when it stops itself, and says
+on stderr when the kernel ended without being asked to.
 
 Usage (from kernel.json): serial_kernel.py CONNECTION_FILE
 """
@@ -17,6 +23,7 @@ import collections
 import ctypes
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -33,10 +40,50 @@ CHANNELS = ("shell", "control", "stdin")
 INNER_IDENTITY = b"serial-kernel"
 
 
-def free_port(ip):
-    with socket.socket() as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]
+# The kernel's ports are drawn from here up to the start of the ephemeral range.
+PRIVATE_PORTS_FROM = 20000
+
+
+def ephemeral_ports():
+    """The range Linux assigns for port 0 and outgoing connections (default 32768-60999)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            low, high = map(int, f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_ports(ip, count):
+    """`count` distinct free ports, below the ephemeral range where there is room (nobody gets
+    them without asking for them by number), each held until all are chosen."""
+    low, _ = ephemeral_ports()
+    candidates = list(range(PRIVATE_PORTS_FROM, low))
+    random.shuffle(candidates)
+    held = []
+    try:
+        for port in [*candidates[: 50 * count], *[0] * count]:  # port 0: the OS's choice
+            if len(held) == count:
+                break
+            s = socket.socket()
+            try:
+                s.bind((ip, port))
+            except OSError:
+                s.close()
+                continue
+            held.append(s)
+        if len(held) < count:
+            raise OSError(f"no {count} free ports on {ip}")
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
+def describe_exit(returncode):
+    if returncode < 0:
+        return f"signal {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
 
 
 def header_of(frames):
@@ -125,33 +172,39 @@ def main(connection_file):
     with open(connection_file, encoding="utf-8") as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
+
+    def address(info, name):
+        return f"{transport}://{info['ip']}:{info[name + '_port']}"
+
+    # The front end's ports first, so that none of them can be chosen for the kernel below.
+    ctx = zmq.Context()
+    front = {}
+    for name in CHANNELS:
+        front[name] = ctx.socket(zmq.ROUTER)
+        front[name].bind(address(outer, name))
+    iopub_out = ctx.socket(zmq.PUB)
+    iopub_out.bind(address(outer, "iopub"))
+    heartbeat = ctx.socket(zmq.ROUTER)
+    heartbeat.bind(address(outer, "hb"))
+
     inner = dict(outer)
-    for name in ("shell", "control", "stdin", "iopub", "hb"):
-        inner[f"{name}_port"] = free_port(ip)
+    names = ("shell", "control", "stdin", "iopub", "hb")
+    for name, port in zip(names, free_ports(ip, len(names))):
+        inner[f"{name}_port"] = port
     folder = tempfile.mkdtemp(prefix="titanic-kernel-")
     inner_file = os.path.join(folder, "connection.json")
     with open(inner_file, "w", encoding="utf-8") as f:
         json.dump(inner, f)
 
-    def address(info, name):
-        return f"{transport}://{info['ip']}:{info[name + '_port']}"
-
-    ctx = zmq.Context()
-    front, back = {}, {}
+    back = {}
     for name in CHANNELS:
-        front[name] = ctx.socket(zmq.ROUTER)
-        front[name].bind(address(outer, name))
         back[name] = ctx.socket(zmq.DEALER)
         if name != "control":
             back[name].setsockopt(zmq.IDENTITY, INNER_IDENTITY)
         back[name].connect(address(inner, name))
-    iopub_out = ctx.socket(zmq.PUB)
-    iopub_out.bind(address(outer, "iopub"))
     iopub_in = ctx.socket(zmq.SUB)
     iopub_in.setsockopt(zmq.SUBSCRIBE, b"")
     iopub_in.connect(address(inner, "iopub"))
-    heartbeat = ctx.socket(zmq.ROUTER)
-    heartbeat.bind(address(outer, "hb"))
 
     kernel = subprocess.Popen(
         ["deno", "jupyter", "--kernel", "--conn", inner_file],
@@ -159,7 +212,12 @@ def main(connection_file):
         preexec_fn=die_with_parent,  # SIGKILL
     )
 
+    # Whether the kernel was asked to end (a shutdown request or a signal), else it died.
+    asked_to_end = False
+
     def stop(signum, _frame):
+        nonlocal asked_to_end
+        asked_to_end = True
         kernel.send_signal(signum)
 
     # An interrupt reaches the whole process group; the kernel handles it, the launcher not.
@@ -172,6 +230,7 @@ def main(connection_file):
     senders = {}
 
     def forward(sock, frames):
+        nonlocal asked_to_end
         if sock is heartbeat:
             heartbeat.send_multipart(frames)  # a heartbeat is echoed
         elif sock is iopub_in:
@@ -187,6 +246,8 @@ def main(connection_file):
             if name == "shell" and header.get("msg_type") == "execute_request":
                 queue.request(message)
             else:
+                if header.get("msg_type") == "shutdown_request":
+                    asked_to_end = True
                 back[name].send_multipart(message)
         else:
             name = next(n for n in CHANNELS if sock is back[n])
@@ -211,9 +272,13 @@ def main(connection_file):
             for sock, _ in ready:
                 forward(sock, sock.recv_multipart())
     finally:
+        ended_by_itself = kernel.poll() is not None and not asked_to_end
         if kernel.poll() is None:
             kernel.kill()
         kernel.wait()
+        if ended_by_itself:  # Jupyter will say it restarts it, not why
+            how = describe_exit(kernel.returncode)
+            print(f"serial_kernel.py: the Deno kernel ended by itself ({how})", file=sys.stderr)
         os.remove(inner_file)
         os.rmdir(folder)
         ctx.destroy(linger=0)
