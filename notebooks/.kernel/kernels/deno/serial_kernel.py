@@ -172,21 +172,6 @@ def main(connection_file):
     with open(connection_file, encoding="utf-8") as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
-
-    def address(info, name):
-        return f"{transport}://{info['ip']}:{info[name + '_port']}"
-
-    # The front end's ports first, so that none of them can be chosen for the kernel below.
-    ctx = zmq.Context()
-    front = {}
-    for name in CHANNELS:
-        front[name] = ctx.socket(zmq.ROUTER)
-        front[name].bind(address(outer, name))
-    iopub_out = ctx.socket(zmq.PUB)
-    iopub_out.bind(address(outer, "iopub"))
-    heartbeat = ctx.socket(zmq.ROUTER)
-    heartbeat.bind(address(outer, "hb"))
-
     inner = dict(outer)
     names = ("shell", "control", "stdin", "iopub", "hb")
     for name, port in zip(names, free_ports(ip, len(names))):
@@ -196,15 +181,25 @@ def main(connection_file):
     with open(inner_file, "w", encoding="utf-8") as f:
         json.dump(inner, f)
 
-    back = {}
+    def address(info, name):
+        return f"{transport}://{info['ip']}:{info[name + '_port']}"
+
+    ctx = zmq.Context()
+    front, back = {}, {}
     for name in CHANNELS:
+        front[name] = ctx.socket(zmq.ROUTER)
+        front[name].bind(address(outer, name))
         back[name] = ctx.socket(zmq.DEALER)
         if name != "control":
             back[name].setsockopt(zmq.IDENTITY, INNER_IDENTITY)
         back[name].connect(address(inner, name))
+    iopub_out = ctx.socket(zmq.PUB)
+    iopub_out.bind(address(outer, "iopub"))
     iopub_in = ctx.socket(zmq.SUB)
     iopub_in.setsockopt(zmq.SUBSCRIBE, b"")
     iopub_in.connect(address(inner, "iopub"))
+    heartbeat = ctx.socket(zmq.ROUTER)
+    heartbeat.bind(address(outer, "hb"))
 
     kernel = subprocess.Popen(
         ["deno", "jupyter", "--kernel", "--conn", inner_file],
