@@ -35,9 +35,11 @@ LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true
 COPY --from=build /rootfs /
 COPY --from=build /app /app
 WORKDIR /app
+# MALLOC_ARENA_MAX=2: glibc's per-thread heaps kept 20-30 MB more after a burst of 6 MB bodies.
 ENV DENO_DIR=/app/.deno-dir \
     DENO_NO_UPDATE_CHECK=1 \
     ORT_DISABLE_TELEMETRY=1 \
+    MALLOC_ARENA_MAX=2 \
     NO_COLOR=1 \
     HOME=/tmp
 EXPOSE 8080

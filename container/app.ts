@@ -5,10 +5,9 @@
  * @module
  */
 
-import type { OnnxModel } from "../src/inference/model.ts";
 import type { Admission, Ticket } from "./admission.ts";
 import { explainRequested } from "./explain.ts";
-import { type Answer, answerBody } from "./offload.ts";
+import type { Answer } from "./offload.ts";
 import type { Metrics } from "./metrics.ts";
 import { type MediaType, RequestError, requestType, responseType } from "./payload.ts";
 
@@ -26,7 +25,12 @@ export interface AppOptions {
   bodyGraceMs: number;
   /** This unit's budget of requests and body bytes (see admission.ts). */
   admission: Admission;
-  /** Answers bodies over 256 KB off this thread (else they are answered here). */
+  /**
+   * Answers bodies on the unit's scoring Worker (scoring.ts): this thread never parses or
+   * scores, so that /ping is answered whatever the requests cost.
+   */
+  answerSmall: Answer;
+  /** Answers bodies over 256 KB (16 KB explained) on the unit's offload Worker (offload.ts). */
   answerLarge?: Answer;
   /** One JSON object per request. */
   log: (entry: Record<string, unknown>) => void;
@@ -36,9 +40,9 @@ export interface AppOptions {
   health?: () => string | undefined;
 }
 
-/** The model slot: empty until loading and warm-up succeed (then /ping says 200). */
+/** Whether the model is loaded and warm (then /ping says 200). */
 export interface ModelSlot {
-  model?: OnnxModel;
+  loaded: boolean;
 }
 
 const CUSTOM_ATTRIBUTES = "x-amzn-sagemaker-custom-attributes";
@@ -62,9 +66,9 @@ const overloaded = (admission: Admission) =>
 /** Bodies up to this size are read in one piece (their declared size costs nothing). */
 const SMALL_BODY_BYTES = 64 * 1024;
 /**
- * Bodies past this size are answered on the unit's offload Worker: a 256 KB CSV takes about
- * 0.1 s to parse and score, a 6 MB one seconds. Smaller ones (a 1000-record JSON is 170 KB)
- * are cheaper answered here than handed over.
+ * Bodies past this size are answered on the unit's offload Worker, at a lower priority: a
+ * 256 KB CSV takes about 0.1 s to parse and score, a 6 MB one seconds. Smaller ones (a
+ * 1000-record JSON is 170 KB) go to the scoring Worker, which answers them in turn.
  */
 const OFFLOAD_BYTES = 256 * 1024;
 /** Explained bodies past this size go to the offload Worker: 16 KB is about 0.1 s of TreeSHAP. */
@@ -149,7 +153,7 @@ async function withDeadline<T>(
   }
 }
 
-async function invocations(req: Request, model: OnnxModel, options: AppOptions) {
+async function invocations(req: Request, options: AppOptions) {
   const accept = responseType(req.headers.get("accept"));
   const type = requestType(req.headers.get("content-type"));
   const declared = Number(req.headers.get("content-length")) || 0;
@@ -168,7 +172,7 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
     throw overloaded(options.admission);
   }
   try {
-    return await predictBody(req, declared, model, options, ticket, accept, type);
+    return await predictBody(req, declared, options, ticket, accept, type);
   } finally {
     ticket.release();
   }
@@ -177,7 +181,6 @@ async function invocations(req: Request, model: OnnxModel, options: AppOptions) 
 async function predictBody(
   req: Request,
   declared: number,
-  model: OnnxModel,
   options: AppOptions,
   ticket: Ticket,
   accept: MediaType,
@@ -212,14 +215,11 @@ async function predictBody(
   );
   const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   const explain = explainRequested(custom);
-  // A large body is answered on the unit's offload Worker: this loop keeps answering meanwhile.
-  // Explanations (X-Amzn-SageMaker-Custom-Attributes: explain) cost far more per record.
-  let body: string | Uint8Array, records: number, survived: number;
-  if (bytes.length > (explain ? EXPLAIN_OFFLOAD_BYTES : OFFLOAD_BYTES) && options.answerLarge) {
-    ({ body, records, survived } = await options.answerLarge(bytes, type, accept, explain));
-  } else {
-    ({ text: body, records, survived } = await answerBody(model, bytes, type, accept, explain));
-  }
+  // This loop only waits meanwhile. Explanations (X-Amzn-SageMaker-Custom-Attributes:
+  // explain) cost far more per record.
+  const large = bytes.length > (explain ? EXPLAIN_OFFLOAD_BYTES : OFFLOAD_BYTES);
+  const answer = large && options.answerLarge ? options.answerLarge : options.answerSmall;
+  const { body, records, survived } = await answer(bytes, type, accept, explain);
   const headers: Record<string, string> = { "content-type": accept };
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
   return { response: new Response(body as BodyInit, { headers }), records, survived };
@@ -283,7 +283,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
       }
       if (path === "/ping") {
         // Health checks are frequent: answered, not logged, not counted.
-        if (!slot.model) return json(503, { error: "not_ready", message: "the model is loading" });
+        if (!slot.loaded) return json(503, { error: "not_ready", message: "the model is loading" });
         const problem = options.health?.();
         return problem
           ? json(503, { error: "unhealthy", message: problem })
@@ -302,8 +302,8 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
           MaxPayloadInMB: Math.floor(options.maxPayloadBytes / 1024 / 1024),
         });
       } else {
-        if (!slot.model) throw new RequestError(503, "not_ready", "the model is loading");
-        ({ response, records, survived } = await invocations(req, slot.model, options));
+        if (!slot.loaded) throw new RequestError(503, "not_ready", "the model is loading");
+        ({ response, records, survived } = await invocations(req, options));
       }
     } catch (err) {
       if (err instanceof RequestError) {

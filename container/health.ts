@@ -4,10 +4,12 @@
  * whose /ping is not 200; a host with a wedged unit should be replaced, not kept half-working).
  *
  * Each unit writes a heartbeat every {@link BEAT_MS} from its event loop, and records when its
- * offload Worker last made progress while it has work pending. A unit is:
+ * scoring and offload Workers last made progress while they have work pending. A unit is:
  * - stalled when its heartbeat is older than `stallMs`: its loop is blocked, and the /ping
  *   checks and requests that land on it wait;
- * - wedged when its offload Worker has work but has finished nothing for `wedgedMs`;
+ * - wedged when its scoring Worker (bodies up to 256 KB, each answered in well under a second)
+ *   has work but has finished nothing for `stallMs`, or its offload Worker (bodies up to the
+ *   payload limit, seconds each) for `wedgedMs`;
  * - dead when its thread ended with an error (the main thread marks it).
  * Times are wall-clock milliseconds (Date.now): every thread reads the same clock.
  * @module
@@ -16,10 +18,12 @@
 /** How often a unit writes its heartbeat. */
 export const BEAT_MS = 250;
 
-const FIELDS = 3;
+const FIELDS = 4;
+const LOADING = 2;
 const BEAT = 0;
 const OFFLOAD_SINCE = 1; // 0: nothing pending; else the last progress while work was pending
-const DEAD = 2;
+const DEAD = 2; // 1: its thread died; LOADING: not yet warm
+const SCORING_SINCE = 3; // as OFFLOAD_SINCE, for the scoring Worker
 
 /** Thresholds of {@link HealthBoard.problem}. */
 export interface HealthThresholds {
@@ -80,6 +84,19 @@ export class HealthBoard {
     this.#set(unit, OFFLOAD_SINCE, pending > 0 ? this.now() : 0);
   }
 
+  /** As {@link offloadProgress}, for `unit`'s scoring Worker. */
+  scoringProgress(unit: number, pending: number): void {
+    this.#set(unit, SCORING_SINCE, pending > 0 ? this.now() : 0);
+  }
+
+  /**
+   * `unit` is starting and cannot answer yet: until it is marked alive, /ping says 503 (a check
+   * that lands on a warm unit must not send traffic that the port gives to a cold one).
+   */
+  markLoading(unit: number): void {
+    this.#set(unit, DEAD, LOADING);
+  }
+
   /** `unit`'s thread ended with `error`. */
   markDead(unit: number): void {
     this.#set(unit, DEAD, 1);
@@ -95,10 +112,17 @@ export class HealthBoard {
   problem(): string | undefined {
     const now = this.now();
     for (let unit = 0; unit < this.units; unit++) {
-      if (this.#get(unit, DEAD)) return `serving unit ${unit} has died`;
+      const state = this.#get(unit, DEAD);
+      if (state === LOADING) return `serving unit ${unit} is loading the model`;
+      if (state) return `serving unit ${unit} has died`;
       const silent = now - this.#get(unit, BEAT);
       if (silent > this.thresholds.stallMs) {
         return `serving unit ${unit} has not run for ${(silent / 1000).toFixed(1)} s`;
+      }
+      const scoring = this.#get(unit, SCORING_SINCE);
+      if (scoring && now - scoring > this.thresholds.stallMs) {
+        return `serving unit ${unit}'s scoring worker has finished nothing for ` +
+          `${((now - scoring) / 1000).toFixed(1)} s`;
       }
       const since = this.#get(unit, OFFLOAD_SINCE);
       if (since && now - since > this.thresholds.wedgedMs) {

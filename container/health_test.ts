@@ -4,6 +4,12 @@ import { HealthBoard } from "./health.ts";
 Deno.test("health: stalled loops, wedged offload workers and dead units are named; recovery clears them", () => {
   let now = 1_000_000;
   const board = new HealthBoard(2, { stallMs: 5_000, wedgedMs: 60_000 }, () => now);
+  /** Time passes while both units' loops run. */
+  const later = (ms: number) => {
+    now += ms;
+    board.beat(0);
+    board.beat(1);
+  };
   assert.equal(board.problem(), undefined, "a new board: every unit has just beaten");
 
   now += 4_000;
@@ -15,23 +21,33 @@ Deno.test("health: stalled loops, wedged offload workers and dead units are name
   assert.equal(board.problem(), undefined, "a beat clears the stall");
 
   board.offloadProgress(0, 2);
-  for (let i = 0; i < 30; i++) {
-    now += 2_500;
-    board.beat(0);
-    board.beat(1);
-  }
+  for (let i = 0; i < 30; i++) later(2_500);
   assert.match(board.problem() ?? "", /unit 0's offload worker has finished nothing for 75\.0 s/);
   board.offloadProgress(0, 1);
   assert.equal(board.problem(), undefined, "a finished job is progress");
   board.offloadProgress(0, 0);
-  now += 120_000;
-  board.beat(0);
-  board.beat(1);
+  later(120_000);
   assert.equal(board.problem(), undefined, "an idle offload worker is not wedged");
+
+  // The scoring Worker answers bodies of at most 256 KB: 5 s without a finished one is wedged.
+  board.scoringProgress(1, 3);
+  later(4_000);
+  assert.equal(board.problem(), undefined, "4 s into a queue of small bodies is within bounds");
+  later(2_000);
+  assert.match(board.problem() ?? "", /unit 1's scoring worker has finished nothing for 6\.0 s/);
+  board.scoringProgress(1, 2);
+  assert.equal(board.problem(), undefined, "a finished body is progress");
+  board.scoringProgress(1, 0);
 
   board.markDead(1);
   assert.equal(board.problem(), "serving unit 1 has died");
   board.markAlive(1);
+  assert.equal(board.problem(), undefined);
+
+  // A unit that has not loaded its model yet keeps /ping at 503, whichever unit answers it.
+  board.markLoading(0);
+  assert.equal(board.problem(), "serving unit 0 is loading the model");
+  board.markAlive(0);
   assert.equal(board.problem(), undefined);
 });
 

@@ -35,7 +35,8 @@ export type Answer = (
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
-function decode(bytes: Uint8Array): string {
+/** A body's text; bytes that are not UTF-8 are a {@link RequestError}. */
+export function decodeBody(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
@@ -50,12 +51,19 @@ function nonEmpty(parsed: ModelBatch): ModelBatch {
   return parsed;
 }
 
+/** A body's text straight to the model's inputs; bad input is a {@link RequestError}. */
+export const parseRequestText = (
+  text: string,
+  type: MediaType,
+  inputNames: readonly string[],
+): ModelBatch => nonEmpty(parseBatch(text, type, inputNames));
+
 /** A body straight to the model's inputs; bad input is a {@link RequestError}. */
 export const parseRequestBatch = (
   bytes: Uint8Array,
   type: MediaType,
   inputNames: readonly string[],
-): ModelBatch => nonEmpty(parseBatch(decode(bytes), type, inputNames));
+): ModelBatch => parseRequestText(decodeBody(bytes), type, inputNames);
 
 /** Answers a body here, on this thread; bad input is a {@link RequestError}. */
 export async function answerBody(
@@ -203,8 +211,10 @@ export function idleStoppingOffload(
     const ending = current;
     current = undefined;
     await ending.stop();
-    // The Worker's thread ends a moment after terminate(); what it freed is trimmed then.
+    // The Worker's thread ends a moment after terminate(), and its glibc arena is given back
+    // only once it has: trimmed then, and again later for a thread that took longer to end.
     setTimeout(onStopped, 250);
+    setTimeout(onStopped, 1500);
   };
   return {
     answer: async (bytes, type, accept, explain) => {

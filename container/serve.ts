@@ -1,13 +1,12 @@
 /**
- * One serving unit: an HTTP listener with the SageMaker handlers and its own onnxruntime
- * session. The main process runs one; with several workers each Worker runs another on the
+ * One serving unit: an HTTP listener with the SageMaker handlers, whose thread only moves bytes
+ * and answers /ping, and two Workers that do the work: the scoring Worker (its own onnxruntime
+ * session; every body up to 256 KB) and the offload Worker (larger bodies, started when one
+ * comes). The main process runs one unit; with several workers each Worker runs another on the
  * same port (SO_REUSEPORT), so that request parsing and inference use every core.
  * @module
  */
 
-import { columnsFromRecords } from "../src/codec/columns.ts";
-import { encodeInputs } from "../src/codec/inputs.ts";
-import { OnnxModel } from "../src/inference/model.ts";
 import { Admission, type AdmissionLimits } from "./admission.ts";
 import { createHandler, type ModelSlot } from "./app.ts";
 import { type Connections, serveConnections } from "./connections.ts";
@@ -16,6 +15,8 @@ import type { ClientLimits } from "./limits.ts";
 import { idleStoppingOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 import { createMetrics, type MetricsConfig } from "./metrics.ts";
+import { startScoring } from "./scoring.ts";
+import { utf8Bytes } from "./offload.ts";
 
 export interface UnitConfig {
   hostname: string;
@@ -37,6 +38,8 @@ export interface UnitConfig {
   health: SharedArrayBuffer;
   /** EMF and /metrics; the counters are shared by every unit. */
   metrics: MetricsConfig;
+  /** The scoring Worker's module (default scoring_worker.ts; tests give a stand-in). */
+  scoringModule?: string;
 }
 
 export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
@@ -52,27 +55,30 @@ export interface Unit {
   stop(): Promise<void>;
 }
 
-/** One real prediction, so that every code path of inference has run (and is resident). */
-async function warmUp(model: OnnxModel): Promise<void> {
-  const out = await model.predict(
-    encodeInputs(columnsFromRecords([{ Pclass: 3, Sex: "male" }]), model.inputNames),
-  );
-  if (out.labels.length !== 1) throw new Error("warm-up prediction returned nothing");
-}
+const WARM_UP_BODY = '[{"Pclass":3,"Sex":"male"}]';
 
-/** Starts listening at once (/ping says 503) and loads the model. */
-export function startUnit(config: UnitConfig): Unit {
+/**
+ * Starts listening at once (/ping says 503) and loads the model; `fatal` hears of a unit that
+ * cannot go on (its scoring Worker keeps dying).
+ */
+export function startUnit(config: UnitConfig, fatal: (message: string) => void): Unit {
   const started = performance.now();
-  const slot: ModelSlot = {};
-  // Started with the first large body, stopped once idle: a unit that sees none costs no
-  // second session.
+  const slot: ModelSlot = { loaded: false };
   const board = new HealthBoard(config.health);
   const stopBeating = startBeating(board, config.worker);
+  const scoring = startScoring(config.modelPath, config.threads, {
+    onProgress: (pending) => board.scoringProgress(config.worker, pending),
+    log: (entry) => log({ ...entry, worker: config.worker }),
+    onCrashLoop: fatal,
+  }, config.scoringModule ? new URL(config.scoringModule) : undefined);
+  // Started with the first large body, stopped once idle: a unit that sees none costs no
+  // third session.
   const offload = idleStoppingOffload(config.modelPath, config.threads, {
     onStopped: releaseIdleMemory,
     onProgress: (pending) => board.offloadProgress(config.worker, pending),
   });
   const handler = createHandler(slot, {
+    answerSmall: scoring.answer,
     answerLarge: offload.answer,
     maxPayloadBytes: config.maxPayloadBytes,
     maxConcurrentTransforms: config.maxConcurrentTransforms,
@@ -91,7 +97,7 @@ export function startUnit(config: UnitConfig): Unit {
     limits: config.clients,
     handler,
     health: () => {
-      const problem = slot.model ? board.problem() : "the model is loading";
+      const problem = slot.loaded ? board.problem() : "the model is loading";
       return problem
         ? { status: 503, body: JSON.stringify({ error: "unhealthy", message: problem }) }
         : { status: 200, body: "" };
@@ -103,19 +109,26 @@ export function startUnit(config: UnitConfig): Unit {
     log({ level: "info", message: "listening", hostname, port });
   }
   let stopReleasing = () => {};
+  const warmUp = async () => {
+    const out = await scoring.answer(
+      utf8Bytes(WARM_UP_BODY),
+      "application/json",
+      "application/json",
+    );
+    if (out.records !== 1) throw new Error("warm-up prediction returned nothing");
+  };
   const ready = (async () => {
-    const model = await OnnxModel.load(config.modelPath, undefined, {
-      intraOpThreads: config.threads,
-    });
-    await warmUp(model); // before /ping may say 200
-    slot.model = model;
+    // The scoring Worker loads the model and warms it up before it says it is ready.
+    const info = await scoring.ready;
+    slot.loaded = true;
+    board.markAlive(config.worker);
     log({
       level: "info",
       message: "model loaded",
       worker: config.worker,
       model: config.modelPath,
-      preset: model.card.preset,
-      sha256: model.sha256,
+      preset: info.preset,
+      sha256: info.sha256,
       threads: config.threads,
       load_ms: Math.round(performance.now() - started),
     });
@@ -136,14 +149,14 @@ export function startUnit(config: UnitConfig): Unit {
     await handler.drain();
     stopBeating();
     await connections.shutdown();
-    await offload.stop();
+    await Promise.all([offload.stop(), scoring.stop()]);
   };
   return {
     connections,
     ready,
     warmUp: async () => {
       await ready;
-      await warmUp(slot.model!);
+      await warmUp();
     },
     stop,
   };

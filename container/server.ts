@@ -88,6 +88,7 @@ try {
 
 // Every unit writes its heartbeat here and reads the others' when it answers /ping.
 const board = new HealthBoard(workers);
+for (let unit = 0; unit < workers; unit++) board.markLoading(unit);
 const base = {
   health: board.buffer,
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
@@ -103,7 +104,10 @@ const base = {
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
-const main = startUnit({ ...base, port, worker: 0 });
+const main = startUnit(
+  { ...base, port, worker: 0 },
+  (message) => die(`serving unit 0: ${message}`),
+);
 const extra = Array.from(
   { length: workers - 1 },
   (_, i) =>

@@ -13,7 +13,10 @@ self.onmessage = async (
   event: MessageEvent<{ type: "start"; config: UnitConfig } | { type: "stop" }>,
 ) => {
   if (event.data.type !== "start") return;
-  const { ready, stop } = startUnit(event.data.config);
+  const { ready, stop } = startUnit(
+    event.data.config,
+    (message) => self.postMessage({ type: "fatal", message }),
+  );
   self.onmessage = async (next: MessageEvent<{ type: string }>) => {
     if (next.data.type !== "stop") return;
     await stop();

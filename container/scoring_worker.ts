@@ -1,0 +1,201 @@
+/**
+ * A serving unit's scoring Worker (see scoring.ts): loads the unit's session of the model,
+ * warms it up, then answers the request bodies that arrive on its ring, on the other ring.
+ * Requests that queued up while it was busy are scored together in one run (micro_batch.ts).
+ * Gives its garbage back to the OS once it has been idle a second after a burst
+ * (container/memory.ts).
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import type { ModelBatch } from "../src/codec/batch.ts";
+import { OnnxModel } from "../src/inference/model.ts";
+import { ByteRing, type RingMessage } from "./byte_ring.ts";
+import { explainedBody } from "./explain.ts";
+import { releaseIdleMemory, releaseWhenIdle } from "./memory.ts";
+import { concatBatches, splitPredictions } from "./micro_batch.ts";
+import { decodeBody, parseRequestBatch, parseRequestText, utf8Bytes } from "./offload.ts";
+import { formatBody, type MediaType, RequestError } from "./payload.ts";
+import {
+  ANSWERED,
+  FAILED,
+  mediaType,
+  refusalBytes,
+  REFUSED,
+  REPLY_FIELDS,
+  REQUEST_FIELDS,
+  type ScorerEvent,
+} from "./scoring.ts";
+
+type Start = {
+  type: "start";
+  modelPath: string;
+  threads: number;
+  requests: SharedArrayBuffer;
+  replies: SharedArrayBuffer;
+};
+
+/** At most this many queued requests, and this many rows, are scored in one run. */
+const MAX_GROUP_REQUESTS = 64;
+const MAX_GROUP_ROWS = 4096;
+
+const WARM_UP_BODY = utf8Bytes('[{"Pclass":3,"Sex":"male"}]');
+const counts = { answered: 0, inFlight: 0 };
+let stopping = false;
+
+const encoder = new TextEncoder();
+const tell = (event: ScorerEvent) => self.postMessage(event);
+
+/** A parsed request waiting for its rows' predictions. */
+interface Parsed {
+  id: number;
+  accept: MediaType;
+  batch: ModelBatch;
+}
+
+class Scorer {
+  constructor(readonly model: OnnxModel, readonly replies: ByteRing) {}
+
+  /** Answers are encoded here, then copied into the ring: no new buffer per answer. */
+  #scratch = new Uint8Array(64 * 1024);
+
+  #answer(id: number, text: string, records: number, survived: number) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.#scratch.length < text.length * 3) this.#scratch = new Uint8Array(text.length * 3);
+    const { written } = encoder.encodeInto(text, this.#scratch);
+    // Awaited by every caller before the next answer, so the scratch is never overwritten early.
+    return this.replies.write(
+      [id, ANSWERED, records, survived],
+      this.#scratch.subarray(0, written),
+    );
+  }
+
+  #fail(id: number, err: unknown) {
+    if (err instanceof RequestError) {
+      return this.replies.write([id, REFUSED, 0, 0], refusalBytes(err));
+    }
+    const text = String((err as Error)?.stack ?? err);
+    return this.replies.write([id, FAILED, 0, 0], utf8Bytes(text));
+  }
+
+  /** Answers `group`: explanations one by one, everything else in one run. */
+  async answer(group: Request[]): Promise<void> {
+    const plain: Parsed[] = [];
+    for (const { fields: [id, type, accept, explain], text, error } of group) {
+      try {
+        if (text === undefined) throw error;
+        const batch = parseRequestText(text, mediaType(type), this.model.inputNames);
+        if (explain === 1) {
+          const { body: text, labels } = await explainedBody(this.model, batch, mediaType(accept));
+          await this.#answer(id, text, batch.length, labels.reduce((a, b) => a + b, 0));
+        } else plain.push({ id, accept: mediaType(accept), batch });
+      } catch (err) {
+        await this.#fail(id, err);
+      }
+    }
+    if (plain.length === 0) return;
+    let parts;
+    try {
+      const out = await this.model.predict(concatBatches(plain.map((p) => p.batch)).inputs);
+      parts = splitPredictions(out, plain.map((p) => p.batch.length));
+    } catch (err) {
+      for (const { id } of plain) await this.#fail(id, err);
+      return;
+    }
+    for (const [i, { id, accept, batch }] of plain.entries()) {
+      const out = parts[i];
+      const survived = out.labels.reduce((a, b) => a + b, 0);
+      await this.#answer(id, formatBody(batch.ids, out, accept), batch.length, survived);
+    }
+  }
+}
+
+/** A request as read from the ring: its fields and its text (or why it has none). */
+interface Request {
+  fields: Int32Array;
+  text?: string;
+  error?: unknown;
+}
+
+/** Decodes straight from the ring (no copy of the body); the room is freed after. */
+const decoded = ({ fields, body }: RingMessage): Request => {
+  try {
+    return { fields, text: decodeBody(body) };
+  } catch (error) {
+    return { fields, error };
+  }
+};
+
+/** The next request, and those already queued behind it (up to the group's bounds). */
+async function nextGroup(requests: ByteRing): Promise<Request[] | undefined> {
+  // Wakes once a second when idle, to see whether it was told to stop.
+  const first = await requests.readWith(decoded, 1000);
+  if (!first) {
+    if (requests.closed) stopping = true; // the unit let this Worker go
+    return undefined;
+  }
+  const group = [first];
+  let chars = first.text?.length ?? 0;
+  // A body's size bounds its rows from above only loosely; 64 bytes per row is a small CSV row.
+  while (group.length < MAX_GROUP_REQUESTS && chars < MAX_GROUP_ROWS * 64) {
+    const queued = await requests.readWith(decoded, 0);
+    if (!queued) break;
+    group.push(queued);
+    chars += queued.text?.length ?? 0;
+  }
+  return group;
+}
+
+async function serve(scorer: Scorer, requests: ByteRing) {
+  while (!stopping) {
+    const group = await nextGroup(requests);
+    if (!group) continue;
+    counts.inFlight += group.length;
+    try {
+      await scorer.answer(group);
+    } finally {
+      counts.inFlight -= group.length;
+      counts.answered += group.length;
+    }
+  }
+}
+
+let model: Promise<OnnxModel> | undefined;
+
+self.onmessage = async (event: MessageEvent<Start | { type: "stop" }>) => {
+  const data = event.data;
+  if (data.type === "stop") {
+    stopping = true;
+    // The session's memory is freed here, or never (see OnnxModel.release).
+    await (await model?.catch(() => undefined))?.release().catch(() => {});
+    tell({ type: "stopped" });
+    return;
+  }
+  const started = performance.now();
+  model = OnnxModel.load(data.modelPath, undefined, { intraOpThreads: data.threads });
+  let loaded: OnnxModel;
+  const replies = new ByteRing(data.replies, REPLY_FIELDS);
+  try {
+    loaded = await model;
+    // Every code path of answering has run (and is resident) before /ping may say 200.
+    const batch = parseRequestBatch(WARM_UP_BODY, "application/json", loaded.inputNames);
+    const out = await loaded.predict(batch.inputs);
+    if (out.labels.length !== 1) throw new Error("warm-up prediction returned nothing");
+  } catch (err) {
+    tell({ type: "fatal", message: (err as Error).message });
+    return;
+  }
+  tell({
+    type: "ready",
+    info: {
+      preset: loaded.card.preset,
+      sha256: loaded.sha256,
+      loadMs: Math.round(performance.now() - started),
+    },
+  });
+  // Loading's garbage goes back now; a burst's once idle (as the unit's own does).
+  releaseIdleMemory();
+  releaseWhenIdle(counts, releaseIdleMemory);
+  serve(new Scorer(loaded, replies), new ByteRing(data.requests, REQUEST_FIELDS));
+};

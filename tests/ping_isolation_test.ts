@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { HealthBoard } from "../container/health.ts";
+import { metricsConfigFromEnv } from "../container/metrics.ts";
+import { startUnit } from "../container/serve.ts";
+
+/**
+ * A serving unit on this thread whose scoring Worker is a stand-in that blocks its own thread
+ * on one body: the unit's thread, which answers /ping, must not be the one that waits.
+ */
+Deno.test("ping isolation: /ping is answered while the unit's scoring is stuck, says 503 once it is wedged, 200 once it recovers", async () => {
+  const board = new HealthBoard(1);
+  const fatal: string[] = [];
+  const unit = startUnit({
+    hostname: "127.0.0.1",
+    port: 0,
+    reusePort: false,
+    modelPath: new URL("../models/titanic.onnx", import.meta.url).pathname,
+    threads: 1,
+    maxPayloadBytes: 6 * 1024 * 1024,
+    maxConcurrentTransforms: 1,
+    bodyTimeoutMs: 60_000,
+    admission: { maxRequests: 16, maxBodyBytes: 64 * 1024 * 1024 },
+    clients: {
+      maxConnections: 100,
+      headerTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 75_000,
+      bodyMinBytesPerSecond: 1024,
+    },
+    worker: 0,
+    health: board.buffer,
+    metrics: { ...metricsConfigFromEnv(() => undefined), emf: false },
+    scoringModule: new URL("./fixtures/stuck_scorer.ts", import.meta.url).href,
+  }, (message) => fatal.push(message));
+  const url = `http://127.0.0.1:${unit.connections.addr.port}`;
+  const ping = async () => {
+    const res = await fetch(`${url}/ping`);
+    return { status: res.status, body: await res.text() };
+  };
+  const invoke = async (body: string) => {
+    const res = await fetch(`${url}/invocations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  try {
+    await unit.ready;
+    assert.equal((await ping()).status, 200);
+    let settled = false;
+    const stuck = invoke('[{"Pclass":3,"Sex":"male","Name":"stuck"}]').finally(() => {
+      settled = true;
+    });
+    // The scoring thread is blocked for 8 s from here on; this thread answers meanwhile.
+    const pings: { status: number; body: string }[] = [];
+    while (!settled) {
+      pings.push(await ping());
+      if (pings.at(-1)!.status === 503) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(!settled, "the stuck request was still being scored when /ping said 503");
+    assert.ok(pings.length >= 10, `pings answered while scoring was stuck: ${pings.length}`);
+    assert.ok(pings.slice(0, -1).every((p) => p.status === 200), JSON.stringify(pings));
+    assert.match(
+      pings.at(-1)!.body,
+      /serving unit 0's scoring worker has finished nothing for 5\.\d s/,
+    );
+    const answer = await stuck;
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal((await ping()).status, 200, "recovered: /ping says 200 again");
+    assert.deepEqual(fatal, []);
+  } finally {
+    await unit.stop();
+  }
+});
