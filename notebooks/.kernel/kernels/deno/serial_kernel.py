@@ -15,7 +15,10 @@ launcher), and the kernel would end with "Address already in use" while Jupyter 
 
 It also makes a relative TITANIC_DATA_DIR absolute against the project root (the kernel's
 working directory is the notebook's folder), stops the kernel when it stops itself, and says
-on stderr when the kernel ended without being asked to.
+on stderr when the kernel ended without being asked to. It ends, and the kernel with it, when
+the process that started it has ended, even before it could ask Linux to be told: that process
+is the one JPY_PARENT_PID names (Jupyter sets it; a stale one inherited from elsewhere would end
+the launcher at once), else its parent when it started.
 
 Usage (from kernel.json): serial_kernel.py CONNECTION_FILE
 """
