@@ -38,17 +38,33 @@ async function waitFor(what: string, condition: () => boolean, seconds = 30): Pr
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The processes working in `dir`, from /proc: a kernel and its launcher start in the notebook's
+ * folder, so this finds them even once re-parented (an orphan). */
+function workingIn(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readLinkSync(`/proc/${entry.name}/cwd`) === dir) found.push(Number(entry.name));
+    } catch { /* ended meanwhile */ }
+  }
+  return found.filter(alive);
+}
+
 /**
- * Starts the runner on `notebook`, waits for `kernelOf` to name the kernel's processes, stops the
- * runner with `signal` and waits until none of them is left.
+ * Starts the runner on `dir`'s `notebook`, waits for `kernelOf` to name the kernel's processes,
+ * stops the runner with `signal` and waits until none of them, and no process working in `dir`,
+ * is left.
  */
 async function stopRunner(
+  dir: string,
   notebook: string,
   signal: Deno.Signal,
   kernelOf: (runner: Deno.ChildProcess) => number[],
 ): Promise<void> {
+  dir = Deno.realPathSync(dir);
   const runner = new Deno.Command("/usr/bin/python3", {
-    args: [join(ROOT, "tools/run_notebooks.py"), notebook],
+    args: [join(ROOT, "tools/run_notebooks.py"), join(dir, notebook)],
     env: { JUPYTER_PATH: KERNELSPECS },
     stdout: "null",
     stderr: "null",
@@ -61,9 +77,11 @@ async function stopRunner(
     assert.ok(kernel.every(alive), "the kernel runs");
     runner.kill(signal);
     await waitFor("the runner to exit", () => exited);
-    await waitFor("the kernel to end", () => !kernel.some(alive));
+    await waitFor("the kernel to end", () => !kernel.some(alive) && !workingIn(dir).length);
   } finally {
-    for (const pid of kernel.filter(alive)) Deno.kill(pid, "SIGKILL");
+    for (const pid of new Set([...kernel.filter(alive), ...workingIn(dir)])) {
+      Deno.kill(pid, "SIGKILL");
+    }
     try {
       runner.kill("SIGKILL");
     } catch { /* ended */ }
@@ -71,8 +89,8 @@ async function stopRunner(
   }
 }
 
-/** The processes below `pid` (children, grandchildren, ...), from /proc. */
-function descendants(pid: number): number[] {
+/** The processes below `pid` (children, grandchildren, ...) whose command line has `word`. */
+function descendants(pid: number, word: string): number[] {
   const parents = new Map<number, number>();
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
@@ -86,23 +104,28 @@ function descendants(pid: number): number[] {
     frontier = [...parents].filter(([, ppid]) => frontier.includes(ppid)).map(([p]) => p);
     found.push(...frontier);
   }
-  return found;
+  return found.filter((p) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${p}/cmdline`).includes(word);
+    } catch {
+      return false;
+    }
+  });
 }
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
   Deno.test(`runner: stopped with ${signal}, it leaves no kernel running`, async () => {
     await withTempDir(async (dir) => {
       const pids = join(dir, "pids");
-      const path = join(dir, "long.ipynb");
       await Deno.writeTextFile(
-        path,
+        join(dir, "long.ipynb"),
         JSON.stringify(codeNotebook([
           `Deno.writeTextFileSync(${JSON.stringify(pids)}, \`\${Deno.pid} \${Deno.ppid}\`)`,
           "await new Promise((r) => setTimeout(r, 600_000))",
         ])),
       );
       // The kernel and its launcher, once the first cell has run.
-      await stopRunner(path, signal, () => {
+      await stopRunner(dir, "long.ipynb", signal, () => {
         try {
           return Deno.readTextFileSync(pids).split(" ").map(Number);
         } catch {
@@ -113,13 +136,54 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
   });
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+// SIGKILL: the runner cannot act, the launcher must notice that it has lost its parent, which can
+// be before it could ask Linux for a signal when that happens.
+for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
   Deno.test(`runner: stopped with ${signal} while its kernel starts, it exits and leaves no kernel`, async () => {
     await withTempDir(async (dir) => {
-      const path = join(dir, "one.ipynb");
-      await Deno.writeTextFile(path, JSON.stringify(codeNotebook(["1"])));
-      // The kernel's launcher exists as soon as it is spawned, long before it answers.
-      await stopRunner(path, signal, (runner) => descendants(runner.pid));
+      await Deno.writeTextFile(join(dir, "one.ipynb"), JSON.stringify(codeNotebook(["1"])));
+      // The kernel's launcher runs long before the kernel answers (the runner's other children,
+      // such as jupyter_client's `ip addr`, come and go: not the kernel).
+      await stopRunner(
+        dir,
+        "one.ipynb",
+        signal,
+        (runner) => descendants(runner.pid, "serial_kernel.py"),
+      );
     });
   });
 }
+
+Deno.test("launcher: the kernel's own ports are distinct, free, and none the OS hands out unasked", async () => {
+  // A port chosen inside the ephemeral range and let go can be taken (for port 0, an outgoing
+  // connection, or as one of the ports Jupyter gave the launcher) before the kernel binds it:
+  // the kernel then ends with "Address already in use" and Jupyter shows "Kernel Restarting".
+  const script = `
+import importlib.util, socket, sys
+spec = importlib.util.spec_from_file_location("serial_kernel", sys.argv[1])
+launcher = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launcher)
+low, high = launcher.ephemeral_ports()
+# Ports the front end's sockets hold while the kernel's are chosen, as Jupyter gives them.
+held = [socket.socket() for _ in range(5)]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+front = {s.getsockname()[1] for s in held}
+for _ in range(2000):
+    ports = launcher.free_ports("127.0.0.1", 5)
+    assert len(set(ports)) == 5, ports
+    assert not set(ports) & front, (ports, front)
+    if low > launcher.PRIVATE_PORTS_FROM:  # else the range leaves no room below it
+        assert all(launcher.PRIVATE_PORTS_FROM <= p < low for p in ports), (ports, low)
+for port in ports:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # free when chosen
+print("ok", low, high)
+`;
+  const run = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, join(KERNELSPECS, "kernels/deno/serial_kernel.py")],
+  }).output();
+  const out = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+  assert.equal(run.code, 0, out);
+  assert.match(out, /^ok \d+ \d+$/m);
+});

@@ -4,6 +4,8 @@
  * All, wait, and compare every cell's outputs with the committed notebook (kind and order, text
  * and execution count), NOTEBOOK_BROWSER_ROUNDS times (default 5); then File > Save and Checkpoint
  * must leave CI's unchanged check green. Screenshots of the first round go to build/screenshots/.
+ * A failing notebook prints the end of Jupyter's log (kernels' stderr included); the whole log
+ * is kept then, or always with NOTEBOOK_BROWSER_KEEP_LOG=1.
  */
 
 import assert from "node:assert/strict";
@@ -25,6 +27,8 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 const RUN_TIMEOUT_MS = 300_000;
+/** How much of Jupyter's log (with the kernels' stderr) a failing notebook prints. */
+const LOG_TAIL_LINES = 150;
 /** Late outputs still land after the last cell went idle; the outputs must stay put this long. */
 const SETTLE_MS = 1500;
 
@@ -80,7 +84,44 @@ function pageCells(): { count: unknown; outputs: Output[] }[] {
   }));
 }
 
+/**
+ * Runs in the page: records what the classic Notebook announces when a kernel ends without being
+ * asked to (Jupyter then restarts it behind a "Kernel Restarting" dialog, or gives up: "Dead
+ * kernel"), so that a round fails at once, saying so, instead of a click timing out behind the
+ * dialog while a restarted kernel answers as if nothing happened.
+ */
+function watchKernelDeaths(): void {
+  // deno-lint-ignore no-explicit-any
+  const page = globalThis as any;
+  page.kernelDeaths = [];
+  const events = page.Jupyter.notebook.events;
+  events.on("kernel_autorestarting.Kernel", () => page.kernelDeaths.push("Kernel Restarting"));
+  events.on("kernel_dead.Kernel", () => page.kernelDeaths.push("Dead kernel"));
+}
+
+/** Runs in the page: the dialogs of kernel deaths, recorded or (before the watch began) shown. */
+function kernelDeaths(): string[] {
+  // deno-lint-ignore no-explicit-any
+  const page = globalThis as any;
+  const recorded: string[] = page.kernelDeaths ?? [];
+  const shown = [...page.document.querySelectorAll(".modal.in .modal-title")]
+    .map((title: { textContent: string | null }) => title.textContent ?? "")
+    .filter((title: string) => title === "Kernel Restarting" || title === "Dead kernel");
+  return [...new Set([...recorded, ...shown])];
+}
+
+async function assertKernelLived(page: Page, when: string): Promise<void> {
+  const deaths = await page.evaluate(kernelDeaths);
+  assert.deepEqual(
+    deaths,
+    [],
+    `${when}, the kernel ended by itself (Jupyter showed ${deaths.join(", ")}); ` +
+      "its stderr is in Jupyter's log",
+  );
+}
+
 async function restartAndRunAll(page: Page): Promise<{ count: unknown; outputs: string[] }[]> {
+  await assertKernelLived(page, "before Restart & Run All");
   // Blank prompts first, so "every prompt has a number" can only mean this run finished.
   await page.evaluate(() => {
     // deno-lint-ignore no-explicit-any
@@ -97,6 +138,8 @@ async function restartAndRunAll(page: Page): Promise<{ count: unknown; outputs: 
       // deno-lint-ignore no-explicit-any
       const code = nb.get_cells().filter((c: any) => c.cell_type === "code");
       // deno-lint-ignore no-explicit-any
+      if ((globalThis as any).kernelDeaths.length > 0) return true; // reported below
+      // deno-lint-ignore no-explicit-any
       return !nb.kernel_busy && code.every((c: any) => typeof c.input_prompt_number === "number");
     },
     null,
@@ -109,6 +152,7 @@ async function restartAndRunAll(page: Page): Promise<{ count: unknown; outputs: 
     last = now;
     await page.waitForTimeout(SETTLE_MS);
   }
+  await assertKernelLived(page, "during Restart & Run All");
   return (JSON.parse(last) as { count: unknown; outputs: Output[] }[]).map((c) => ({
     count: c.count,
     outputs: c.outputs.map(summary),
@@ -136,6 +180,16 @@ async function shutDownKernels(origin: string, token: string): Promise<void> {
   }
 }
 
+/**
+ * The last `lines` lines of Jupyter's log, to say why a kernel ended or a click waited; without
+ * the line DEBUG logs for every message a kernel publishes (the file keeps them).
+ */
+async function logTail(path: string, lines: number): Promise<string> {
+  const text = await Deno.readTextFile(path).catch((e) => `(no log: ${e})`);
+  return text.split("\n").filter((line) => !/^\[D [\d:.]+ NotebookApp\] activity on /.test(line))
+    .slice(-lines - 1).join("\n");
+}
+
 async function unchangedCheck(saved: string, committed: string): Promise<string> {
   const check = await new Deno.Command("/usr/bin/python3", {
     args: [join(ROOT, "tools/notebooks_unchanged.py"), "--against", committed, saved],
@@ -147,7 +201,10 @@ async function unchangedCheck(saved: string, committed: string): Promise<string>
 Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds of every notebook`, async (t) => {
   assert.ok(Number.isInteger(ROUNDS) && ROUNDS > 0, "NOTEBOOK_BROWSER_ROUNDS must be >= 1");
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  const jupyter = await startJupyter({ port: freePort(), log: "null" });
+  // Kept out of the test's output unless a notebook fails; DEBUG says why a kernel stopped.
+  const jupyter = await startJupyter({ port: freePort(), log: "file", logLevel: "DEBUG" });
+  const logFile = jupyter.logFile!;
+  let failed = false;
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
@@ -175,6 +232,7 @@ Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds 
             null,
             { timeout: 120_000 },
           );
+          await page.evaluate(watchKernelDeaths);
           // The test saves once, on purpose, below; never behind its back.
           // deno-lint-ignore no-explicit-any
           await page.evaluate(() => (globalThis as any).Jupyter.notebook.set_autosave_interval(0));
@@ -205,6 +263,11 @@ Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds 
             timeout: 30_000,
           }).catch(() => {});
           assert.equal(await unchangedCheck(path, copy), "", `${name} saved from the UI`);
+        } catch (error) {
+          failed = true;
+          console.error(`--- ${name} failed; Jupyter's log (${logFile}) ends:`);
+          console.error(await logTail(logFile, LOG_TAIL_LINES));
+          throw error;
         } finally {
           await page.close();
           await shutDownKernels(jupyter.origin, jupyter.token);
@@ -217,5 +280,8 @@ Deno.test(`browser: Restart & Run All in the classic Notebook, ${ROUNDS} rounds 
   } finally {
     await browser.close();
     await jupyter.stop();
+    if (failed || Deno.env.get("NOTEBOOK_BROWSER_KEEP_LOG")) {
+      console.error(`Jupyter's whole log is kept in ${logFile}`);
+    } else await Deno.remove(logFile);
   }
 });

@@ -9,8 +9,8 @@ codes, so a rerun on the same data writes the same files.
 
 The kernel is the one named in JUPYTER_PATH's kernelspec "deno" (`deno task notebooks` uses the
 project's, notebooks/.kernel). Stopped with Ctrl-C, SIGTERM or SIGHUP, it shuts its kernel
-down; killed (or stopped while the kernel starts), the kernel's launcher stops the kernel
-itself. Exit status: 0 every cell ran, 1 a cell failed, 2 bad usage.
+down (while the kernel starts: signals its process group); killed, the kernel's launcher
+stops the kernel itself. Exit status: 0 every cell ran, 1 a cell failed, 2 bad usage.
 """
 import argparse
 import os
@@ -21,7 +21,7 @@ import sys
 import time
 
 import nbformat
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager
 
 # A kernelspec's {resource_dir} comes from JUPYTER_PATH, and kernels start in another folder.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
@@ -65,9 +65,7 @@ def append(outputs, out):
 def run(path):
     nb = nbformat.read(path, as_version=4)
     cwd = os.path.dirname(os.path.abspath(path))
-    # Interrupted while the kernel starts, the runner just ends: the launcher stops the kernel when
-    # its parent is gone (a graceful shutdown from there can wait forever on the half-made client).
-    km, kc = start_new_kernel(kernel_name="deno", cwd=cwd)
+    km, kc = start_kernel(cwd)
     cells = {}
     failed = None
     try:
@@ -95,6 +93,29 @@ def run(path):
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return failed
+
+
+def start_kernel(cwd, timeout=60):
+    """As jupyter_client's start_new_kernel, except that stopped meanwhile (SIGTERM, Ctrl-C, a
+    kernel that never answers) it signals the kernel's process group rather than asking the
+    half-started kernel to shut down, which can wait forever. Stopped before the kernel's process
+    is recorded, or killed, the runner leaves it to the launcher, which ends when its parent has."""
+    km = KernelManager(kernel_name="deno")
+    kc = None
+    try:
+        km.start_kernel(cwd=cwd)
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=timeout)
+        return km, kc
+    except BaseException:
+        if kc is not None:
+            kc.stop_channels()
+        if km.has_kernel:
+            km.signal_kernel(signal.SIGTERM)  # its process group: the launcher and the kernel
+            km.finish_shutdown()  # SIGKILL if they are still there after shutdown_wait_time
+            km.cleanup_resources()
+        raise
 
 
 def language_info(kc):

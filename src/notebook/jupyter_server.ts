@@ -14,8 +14,13 @@ export interface JupyterOptions {
   port: number;
   /** JupyterLab instead of the classic Notebook. */
   lab?: boolean;
-  /** Where Jupyter's own log goes (default: this process's stderr). */
-  log?: "inherit" | "null";
+  /**
+   * Where Jupyter's log (with its kernels' stderr, which they inherit) goes: this process's
+   * stderr (the default), nowhere, or a temporary file (`RunningJupyter.logFile`).
+   */
+  log?: "inherit" | "null" | "file";
+  /** Jupyter's log level; DEBUG also tells why and how a kernel was stopped. */
+  logLevel?: "DEBUG" | "INFO" | "WARN";
 }
 
 export interface RunningJupyter {
@@ -27,6 +32,8 @@ export interface RunningJupyter {
   /** TITANIC_DATA_DIR as the kernels see it (undefined: the cache, else a download). */
   dataDir?: string;
   process: Deno.ChildProcess;
+  /** The log file with `log: "file"`; complete once `stop()` resolved. */
+  logFile?: string;
   stop(): Promise<void>;
 }
 
@@ -79,6 +86,7 @@ function command(options: JupyterOptions): { executable: string; args: string[];
     "--port-retries=0",
     `--notebook-dir=${join(PROJECT_ROOT, "notebooks")}`,
     "--MappingKernelManager.default_kernel_name=deno",
+    ...(options.logLevel ? [`--log-level=${options.logLevel}`] : []),
   ];
   // Jupyter refuses to run as root without it (containers, CI).
   if (Deno.uid() === 0) args.push("--allow-root");
@@ -98,24 +106,37 @@ export async function startJupyter(options: JupyterOptions): Promise<RunningJupy
     NO_COLOR: "1",
     ...(dataDir ? { TITANIC_DATA_DIR: dataDir } : {}),
   };
+  const logFile = options.log === "file"
+    ? await Deno.makeTempFile({ prefix: "titanic-jupyter-", suffix: ".log" })
+    : undefined;
+  const output = options.log === "file" ? "piped" : options.log ?? "inherit";
   const process = new Deno.Command(executable, {
     args,
     env,
     cwd: join(PROJECT_ROOT, "notebooks"),
     stdin: "null",
-    stdout: options.log ?? "inherit",
-    stderr: options.log ?? "inherit",
+    stdout: output,
+    stderr: output,
   }).spawn();
   let exited = false;
   process.status.then(() => exited = true);
+  // A kernel that outlived Jupyter would hold the pipes open: give up on them shortly after.
+  const abandon = new AbortController();
+  const logged = logFile
+    ? appendTo(logFile, abandon.signal, process.stdout, process.stderr)
+    : Promise.resolve();
   const origin = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
-    if (exited) return;
-    process.kill("SIGTERM"); // Jupyter shuts its kernels down on SIGTERM
-    const timer = setTimeout(() => {
-      if (!exited) process.kill("SIGKILL");
-    }, 15_000);
-    await process.status;
+    if (!exited) {
+      process.kill("SIGTERM"); // Jupyter shuts its kernels down on SIGTERM
+      const timer = setTimeout(() => {
+        if (!exited) process.kill("SIGKILL");
+      }, 15_000);
+      await process.status;
+      clearTimeout(timer);
+    }
+    const timer = setTimeout(() => abandon.abort(), 5_000);
+    await logged;
     clearTimeout(timer);
   };
   const deadline = Date.now() + 60_000;
@@ -135,5 +156,44 @@ export async function startJupyter(options: JupyterOptions): Promise<RunningJupy
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url: `${origin}/${page}?token=${token}`, origin, token, dataDir, process, stop };
+  return {
+    url: `${origin}/${page}?token=${token}`,
+    origin,
+    token,
+    dataDir,
+    process,
+    logFile,
+    stop,
+  };
+}
+
+/**
+ * Copies each stream to the end of `path` as it comes (a test reads the file while Jupyter runs;
+ * pipeTo would hold the bytes back), until the stream ends or `signal` aborts.
+ */
+async function appendTo(
+  path: string,
+  signal: AbortSignal,
+  ...streams: ReadableStream<Uint8Array>[]
+): Promise<void> {
+  await Promise.all(streams.map(async (stream) => {
+    const file = await Deno.open(path, { append: true });
+    const reader = stream.getReader();
+    const cancel = () => reader.cancel().catch(() => {});
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        for (let written = 0; written < value.length;) {
+          written += await file.write(value.subarray(written));
+        }
+      }
+    } catch {
+      /* cancelled */
+    } finally {
+      signal.removeEventListener("abort", cancel);
+      file.close();
+    }
+  }));
 }

@@ -8,8 +8,17 @@ This launcher takes the front end's connection file, starts `deno jupyter --kern
 its own with the same key, and forwards every message unchanged (signatures stay valid), except
 that an execute request waits until the previous one has replied and gone idle.
 
+The kernel's own ports are chosen outside the range Linux hands out for port 0 and for outgoing
+connections, each held until all are chosen: a port chosen there and let go could be taken
+before the kernel binds it (by another process, or as one of the ports Jupyter gave this
+launcher), and the kernel would end with "Address already in use" while Jupyter waits for it.
+
 It also makes a relative TITANIC_DATA_DIR absolute against the project root (the kernel's
-working directory is the notebook's folder) and stops the kernel when it stops itself.
+working directory is the notebook's folder), stops the kernel when it stops itself, and says
+on stderr when the kernel ended without being asked to. It ends, and the kernel with it, when
+the process that started it has ended, even before it could ask Linux to be told: that process
+is the one JPY_PARENT_PID names (Jupyter sets it; a stale one inherited from elsewhere would end
+the launcher at once), else its parent when it started.
 
 Usage (from kernel.json): serial_kernel.py CONNECTION_FILE
 """
@@ -17,11 +26,13 @@ import collections
 import ctypes
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import zmq
 
@@ -31,12 +42,54 @@ CHANNELS = ("shell", "control", "stdin")
 # The inner shell and stdin sockets share one identity: the kernel answers an input request on
 # stdin to the identity that sent the execute request on shell.
 INNER_IDENTITY = b"serial-kernel"
+# How long an asked kernel gets to end (a shutdown reply, its last outputs) before SIGKILL.
+STOP_GRACE_SECONDS = 10
 
 
-def free_port(ip):
-    with socket.socket() as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]
+# The kernel's ports are drawn from here up to the start of the ephemeral range.
+PRIVATE_PORTS_FROM = 20000
+
+
+def ephemeral_ports():
+    """The range Linux assigns for port 0 and outgoing connections (default 32768-60999)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            low, high = map(int, f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_ports(ip, count):
+    """`count` distinct free ports, below the ephemeral range where there is room (nobody gets
+    them without asking for them by number), each held until all are chosen."""
+    low, _ = ephemeral_ports()
+    candidates = list(range(PRIVATE_PORTS_FROM, low))
+    random.shuffle(candidates)
+    held = []
+    try:
+        for port in [*candidates[: 50 * count], *[0] * count]:  # port 0: the OS's choice
+            if len(held) == count:
+                break
+            s = socket.socket()
+            try:
+                s.bind((ip, port))
+            except OSError:
+                s.close()
+                continue
+            held.append(s)
+        if len(held) < count:
+            raise OSError(f"no {count} free ports on {ip}")
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
+def describe_exit(returncode):
+    if returncode < 0:
+        return f"signal {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
 
 
 def header_of(frames):
@@ -70,10 +123,37 @@ def content_of(frames):
         return {}
 
 
-def die_with_parent(signum=signal.SIGKILL):
-    """Asks Linux to send `signum` to this process when its parent ends."""
+def die_with_parent(signum):
+    """Asks Linux to send `signum` to this process when its parent ends (from then on: a parent
+    that ended before is not noticed, hence `orphaned`)."""
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
+
+
+def launched_by():
+    """The process that started this launcher: Jupyter names itself in JPY_PARENT_PID, which
+    stays right when it has ended before this line ran (the parent is then init or a reaper)."""
+    try:
+        return int(os.environ["JPY_PARENT_PID"])
+    except (KeyError, ValueError):
+        return os.getppid()
+
+
+def orphaned(parent):
+    return os.getppid() != parent
+
+
+def start_kernel_process(argv, env):
+    """Starts the kernel so that it gets SIGKILL when this launcher ends, even if it ends
+    between the fork and the kernel's prctl (the kernel then stops at once)."""
+    launcher = os.getpid()
+
+    def in_child():
+        die_with_parent(signal.SIGKILL)
+        if orphaned(launcher):
+            os._exit(1)
+
+    return subprocess.Popen(argv, env=env, preexec_fn=in_child)
 
 
 def kernel_environment():
@@ -118,16 +198,47 @@ class ExecuteQueue:
             self.send(frames)
 
 
+def end_kernel(kernel, asked_to_end):
+    """Kills the kernel unless it has ended, and says so if it ended without being asked."""
+    ended_by_itself = kernel.poll() is not None and not asked_to_end
+    if kernel.poll() is None:
+        kernel.kill()
+    kernel.wait()
+    if ended_by_itself:  # Jupyter will say it restarts it, not why
+        how = describe_exit(kernel.returncode)
+        print(f"serial_kernel.py: the Deno kernel ended by itself ({how})", file=sys.stderr)
+
+
 def main(connection_file):
-    # No kernel outlives the process that started it (a runner or Jupyter stopped with SIGKILL):
-    # this launcher gets SIGTERM when its parent ends, and the kernel SIGKILL when this one ends.
+    # No kernel outlives the process that started it (a runner or Jupyter stopped with SIGKILL,
+    # or stopped while this launcher starts): this launcher gets SIGTERM when its parent ends,
+    # and ends at once if that was before it asked for it; the kernel gets SIGKILL when this one
+    # ends. A SIGTERM is handled from here on, before the kernel exists, so none is lost.
+    started_by = launched_by()
+    kernel = None
+    # Set by a SIGTERM or a shutdown request; otherwise the kernel ended by itself.
+    asked_to_end = None  # the monotonic time it was asked
+
+    def stop(signum, _frame):
+        nonlocal asked_to_end
+        asked_to_end = asked_to_end or time.monotonic()
+        if kernel is not None:
+            kernel.send_signal(signum)
+
+    # An interrupt reaches the whole process group; the kernel handles it, the launcher not.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
     die_with_parent(signal.SIGTERM)
+    if orphaned(started_by):
+        print("serial_kernel.py: the process that started it has ended", file=sys.stderr)
+        return 1
     with open(connection_file, encoding="utf-8") as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
     inner = dict(outer)
-    for name in ("shell", "control", "stdin", "iopub", "hb"):
-        inner[f"{name}_port"] = free_port(ip)
+    names = ("shell", "control", "stdin", "iopub", "hb")
+    for name, port in zip(names, free_ports(ip, len(names))):
+        inner[f"{name}_port"] = port
     folder = tempfile.mkdtemp(prefix="titanic-kernel-")
     inner_file = os.path.join(folder, "connection.json")
     with open(inner_file, "w", encoding="utf-8") as f:
@@ -153,25 +264,13 @@ def main(connection_file):
     heartbeat = ctx.socket(zmq.ROUTER)
     heartbeat.bind(address(outer, "hb"))
 
-    kernel = subprocess.Popen(
-        ["deno", "jupyter", "--kernel", "--conn", inner_file],
-        env=kernel_environment(),
-        preexec_fn=die_with_parent,  # SIGKILL
-    )
-
-    def stop(signum, _frame):
-        kernel.send_signal(signum)
-
-    # An interrupt reaches the whole process group; the kernel handles it, the launcher not.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, stop)
-
     queue = ExecuteQueue(back["shell"].send_multipart)
     # Deno's kernel answers with no routing identities: the front end's ones are kept here by
     # request id and put back on the reply (an input request goes to the sender of its execute).
     senders = {}
 
     def forward(sock, frames):
+        nonlocal asked_to_end
         if sock is heartbeat:
             heartbeat.send_multipart(frames)  # a heartbeat is echoed
         elif sock is iopub_in:
@@ -187,6 +286,8 @@ def main(connection_file):
             if name == "shell" and header.get("msg_type") == "execute_request":
                 queue.request(message)
             else:
+                if header.get("msg_type") == "shutdown_request":
+                    asked_to_end = asked_to_end or time.monotonic()
                 back[name].send_multipart(message)
         else:
             name = next(n for n in CHANNELS if sock is back[n])
@@ -203,17 +304,26 @@ def main(connection_file):
     for s in [*front.values(), *back.values(), iopub_in, heartbeat]:
         poller.register(s, zmq.POLLIN)
     try:
+        if asked_to_end:  # before the kernel exists
+            return 0
+        kernel = start_kernel_process(
+            ["deno", "jupyter", "--kernel", "--conn", inner_file], kernel_environment())
+        if asked_to_end:  # while it was being started
+            kernel.terminate()
         while kernel.poll() is None:
             for sock, _ in poller.poll(200):
                 forward(sock, sock.recv_multipart())
+            if orphaned(started_by):  # the parent-death signal aside (not on every system)
+                stop(signal.SIGTERM, None)
+            if asked_to_end and time.monotonic() - asked_to_end > STOP_GRACE_SECONDS:
+                break  # the `finally` kills it
         # What the kernel sent before it ended (its shutdown reply, its last status).
         while ready := poller.poll(100):
             for sock, _ in ready:
                 forward(sock, sock.recv_multipart())
     finally:
-        if kernel.poll() is None:
-            kernel.kill()
-        kernel.wait()
+        if kernel is not None:
+            end_kernel(kernel, asked_to_end)
         os.remove(inner_file)
         os.rmdir(folder)
         ctx.destroy(linger=0)
