@@ -19,8 +19,12 @@ name="$(grep -o 'podman rm -f [^ ]*' "$log" | tail -1 | awk '{print $4}')"
 trap 'podman rm -f "$name" >/dev/null 2>&1 || true; rm -f "$log"' EXIT
 pid="$(podman inspect --format '{{.State.Pid}}' "$name")"
 # What the server found: the admission budget must come from the container's 1 GiB.
-podman logs "$name" 2>&1 | grep '"admission limits' || true
-podman logs "$name" 2>&1 | grep -q '"memory_source":"cgroup' || {
+# Read once, then searched: `podman logs | grep -q` fails under pipefail when grep stops reading
+# before podman has written everything (SIGPIPE), which happened in a cold CI run.
+podman logs "$name" >"$log.server" 2>&1
+trap 'podman rm -f "$name" >/dev/null 2>&1 || true; rm -f "$log" "$log.server"' EXIT
+grep '"admission limits' "$log.server" || true
+grep -q '"memory_source":"cgroup' "$log.server" || {
   echo "the server did not read the container's memory limit" >&2
   exit 1
 }
