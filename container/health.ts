@@ -3,13 +3,13 @@
  * whichever unit answers /ping can say whether the others are well (SageMaker replaces a host
  * whose /ping is not 200; a host with a wedged unit should be replaced, not kept half-working).
  *
- * Each unit writes a heartbeat every {@link BEAT_MS} from its event loop, and records when its
- * scoring and offload Workers last made progress while they have work pending. A unit is:
+ * Each unit writes a heartbeat every {@link BEAT_MS} from its event loop, and records the oldest
+ * last progress of its scoring and of its offload Workers that have work pending. A unit is:
  * - stalled when its heartbeat is older than `stallMs`: its loop is blocked, and the /ping
  *   checks and requests that land on it wait;
- * - wedged when its scoring Worker (bodies up to 256 KB, each answered in well under a second)
- *   has work but has finished nothing for `stallMs`, or its offload Worker (bodies up to the
- *   payload limit, seconds each) for `wedgedMs`;
+ * - wedged when one of its scoring Workers (bodies up to 256 KB, each answered in well under a
+ *   second) has work but has finished nothing for `stallMs`, or one of its offload Workers
+ *   (bodies up to the payload limit, seconds each) for `wedgedMs`;
  * - dead when its thread ended with an error (the main thread marks it).
  * Times are wall-clock milliseconds (Date.now): every thread reads the same clock.
  * @module
@@ -81,12 +81,25 @@ export class HealthBoard {
    * finished one); with none pending it is idle.
    */
   offloadProgress(unit: number, pending: number): void {
-    this.#set(unit, OFFLOAD_SINCE, pending > 0 ? this.now() : 0);
+    this.offloadSince(unit, pending > 0 ? this.now() : 0);
   }
 
   /** As {@link offloadProgress}, for `unit`'s scoring Worker. */
   scoringProgress(unit: number, pending: number): void {
-    this.#set(unit, SCORING_SINCE, pending > 0 ? this.now() : 0);
+    this.scoringSince(unit, pending > 0 ? this.now() : 0);
+  }
+
+  /**
+   * The oldest last progress among `unit`'s offload Workers that have work (a Date.now() time),
+   * 0 when none has (answer_pool.ts).
+   */
+  offloadSince(unit: number, since: number): void {
+    this.#set(unit, OFFLOAD_SINCE, since);
+  }
+
+  /** As {@link offloadSince}, for `unit`'s scoring Workers. */
+  scoringSince(unit: number, since: number): void {
+    this.#set(unit, SCORING_SINCE, since);
   }
 
   /**
@@ -121,12 +134,12 @@ export class HealthBoard {
       }
       const scoring = this.#get(unit, SCORING_SINCE);
       if (scoring && now - scoring > this.thresholds.stallMs) {
-        return `serving unit ${unit}'s scoring worker has finished nothing for ` +
+        return `serving unit ${unit}'s scoring workers: one has finished nothing for ` +
           `${((now - scoring) / 1000).toFixed(1)} s`;
       }
       const since = this.#get(unit, OFFLOAD_SINCE);
       if (since && now - since > this.thresholds.wedgedMs) {
-        return `serving unit ${unit}'s offload worker has finished nothing for ` +
+        return `serving unit ${unit}'s offload workers: one has finished nothing for ` +
           `${((now - since) / 1000).toFixed(1)} s`;
       }
     }

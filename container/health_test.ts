@@ -22,7 +22,10 @@ Deno.test("health: stalled loops, wedged offload workers and dead units are name
 
   board.offloadProgress(0, 2);
   for (let i = 0; i < 30; i++) later(2_500);
-  assert.match(board.problem() ?? "", /unit 0's offload worker has finished nothing for 75\.0 s/);
+  assert.match(
+    board.problem() ?? "",
+    /unit 0's offload workers: one has finished nothing for 75\.0 s/,
+  );
   board.offloadProgress(0, 1);
   assert.equal(board.problem(), undefined, "a finished job is progress");
   board.offloadProgress(0, 0);
@@ -34,7 +37,10 @@ Deno.test("health: stalled loops, wedged offload workers and dead units are name
   later(4_000);
   assert.equal(board.problem(), undefined, "4 s into a queue of small bodies is within bounds");
   later(2_000);
-  assert.match(board.problem() ?? "", /unit 1's scoring worker has finished nothing for 6\.0 s/);
+  assert.match(
+    board.problem() ?? "",
+    /unit 1's scoring workers: one has finished nothing for 6\.0 s/,
+  );
   board.scoringProgress(1, 2);
   assert.equal(board.problem(), undefined, "a finished body is progress");
   board.scoringProgress(1, 0);

@@ -56,18 +56,21 @@ export function memoryLimit(): { bytes: number; source: string } {
 
 /**
  * Default limits per unit: the usable memory less the baseline, divided by the peak cost of a
- * body byte, shared between `units`; never less than one body of `maxPayloadBytes` per unit.
+ * body byte, shared between `units`; never less than one body of `maxPayloadBytes` per offload
+ * Worker of a unit (`workersPerUnit`: what Batch Transform may send each at once). The request
+ * bound is {@link DEFAULT_MAX_REQUESTS} per scoring Worker.
  */
 export function defaultLimits(
   memoryBytes: number,
   units: number,
   maxPayloadBytes: number,
+  workersPerUnit = 1,
 ): AdmissionLimits {
   const forBodies = Math.max(0, memoryBytes * USABLE_SHARE - BASELINE_BYTES) /
     PEAK_BYTES_PER_BODY_BYTE;
   return {
-    maxRequests: DEFAULT_MAX_REQUESTS,
-    maxBodyBytes: Math.max(maxPayloadBytes, Math.floor(forBodies / units)),
+    maxRequests: DEFAULT_MAX_REQUESTS * workersPerUnit,
+    maxBodyBytes: Math.max(maxPayloadBytes * workersPerUnit, Math.floor(forBodies / units)),
   };
 }
 
@@ -76,9 +79,10 @@ export function admissionLimits(
   env: (name: string) => string | undefined,
   units: number,
   maxPayloadBytes: number,
+  workersPerUnit = 1,
 ): AdmissionLimits & { memoryBytes: number; memorySource: string } {
   const memory = memoryLimit();
-  const defaults = defaultLimits(memory.bytes, units, maxPayloadBytes);
+  const defaults = defaultLimits(memory.bytes, units, maxPayloadBytes, workersPerUnit);
   const requests = env("MAX_INFLIGHT_REQUESTS");
   const bodyMb = env("MAX_INFLIGHT_BODY_MB");
   const maxRequests = requests === undefined ? defaults.maxRequests : Number(requests);

@@ -392,13 +392,16 @@ if (values.url) {
   rule(killsAfter !== undefined && killsAfter === killsBefore, "no OOM kill in its memory cgroup");
 } else {
   // The budget of a 1 GiB container (the goal), whatever this machine's memory.
-  const units = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
+  // As container/server.ts splits them: scoring Workers, 4 to a serving unit.
+  const workers = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
     navigator.hardwareConcurrency || 1;
-  const budget = defaultLimits(GIB, units, 6 * MB);
+  const units = Math.ceil(workers / 4);
+  const budget = defaultLimits(GIB, units, 6 * MB, Math.ceil(workers / units));
   const env = { MAX_INFLIGHT_BODY_MB: String(budget.maxBodyBytes / MB) };
   console.log(
-    `server: ${units} serving units, ${(budget.maxBodyBytes / MB).toFixed(1)} MB of bodies ` +
-      `each (the default for a 1 GiB memory limit)`,
+    `server: ${units} serving unit(s) of ${workers} scoring Workers, ` +
+      `${(budget.maxBodyBytes / MB).toFixed(1)} MB of bodies each (the default for a 1 GiB ` +
+      `memory limit)`,
   );
   const server = await startServer([], env, { keepLogs: false });
   try {

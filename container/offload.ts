@@ -185,7 +185,10 @@ export const OFFLOAD_IDLE_MS = 1000;
 export interface OffloadHooks {
   /** The Worker ended after being idle (a moment to give memory back). */
   onStopped?: () => void;
-  /** `pending` jobs are left, and one just started or ended: progress, for the health board. */
+  /**
+   * `pending` jobs are left, and one just ended or the first of a busy spell started: progress,
+   * for the health board.
+   */
   onProgress?: (pending: number) => void;
 }
 

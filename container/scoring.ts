@@ -46,7 +46,10 @@ export type ScorerEvent =
 
 /** What the unit learns from its scorer. */
 export interface ScoringHooks {
-  /** `pending` requests are left, and one just started or ended: progress, for the health board. */
+  /**
+   * `pending` requests are left, and one just ended or the first of a busy spell started:
+   * progress, for the health board.
+   */
   onProgress?: (pending: number) => void;
   log?: (entry: Record<string, unknown>) => void;
   /** The Worker keeps dying: the unit cannot serve. */
@@ -186,7 +189,9 @@ export function startScoring(
       const answered = new Promise<Answered>((resolve, reject) => {
         pending.set(id, { resolve, reject });
       });
-      onProgress(pending.size);
+      // Work starting is progress only for an idle Worker: one that is stuck must not look
+      // alive because requests keep arriving.
+      if (pending.size === 1) onProgress(1);
       // Not awaited on its own: if the Worker dies while this waits for room, `answered` says so.
       generation.requests.write([id, mediaCode(type), mediaCode(accept), explain ? 1 : 0], bytes)
         .catch(() => {});

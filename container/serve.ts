@@ -1,9 +1,10 @@
 /**
  * One serving unit: an HTTP listener with the SageMaker handlers, whose thread only moves bytes
- * and answers /ping, and two Workers that do the work: the scoring Worker (its own onnxruntime
- * session; every body up to 256 KB) and the offload Worker (larger bodies, started when one
- * comes). The main process runs one unit; with several workers each Worker runs another on the
- * same port (SO_REUSEPORT), so that request parsing and inference use every core.
+ * and answers /ping, and the Workers that do the work: `scorers` scoring Workers (each its own
+ * onnxruntime session; every body up to 256 KB) and as many offload Workers (larger bodies,
+ * each started when one comes). The main thread runs the first unit; past 4 scoring Workers
+ * (SCORERS_PER_UNIT) more units run on Workers on the same port (SO_REUSEPORT), so that one
+ * thread's I/O does not limit a large machine.
  * @module
  */
 
@@ -16,6 +17,7 @@ import { idleStoppingOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 import { createMetrics, type MetricsConfig } from "./metrics.ts";
 import { startScoring } from "./scoring.ts";
+import { startPool } from "./answer_pool.ts";
 import { utf8Bytes } from "./offload.ts";
 
 export interface UnitConfig {
@@ -25,6 +27,8 @@ export interface UnitConfig {
   modelPath: string;
   /** onnxruntime threads per prediction. */
   threads: number;
+  /** This unit's scoring Workers, and its offload Workers at most. */
+  scorers: number;
   maxPayloadBytes: number;
   maxConcurrentTransforms: number;
   bodyTimeoutMs: number;
@@ -66,17 +70,32 @@ export function startUnit(config: UnitConfig, fatal: (message: string) => void):
   const slot: ModelSlot = { loaded: false };
   const board = new HealthBoard(config.health);
   const stopBeating = startBeating(board, config.worker);
-  const scoring = startScoring(config.modelPath, config.threads, {
-    onProgress: (pending) => board.scoringProgress(config.worker, pending),
-    log: (entry) => log({ ...entry, worker: config.worker }),
-    onCrashLoop: fatal,
-  }, config.scoringModule ? new URL(config.scoringModule) : undefined);
-  // Started with the first large body, stopped once idle: a unit that sees none costs no
-  // third session.
-  const offload = idleStoppingOffload(config.modelPath, config.threads, {
-    onStopped: releaseIdleMemory,
-    onProgress: (pending) => board.offloadProgress(config.worker, pending),
-  });
+  const scoringPool = startPool(
+    config.scorers,
+    (_, onProgress) =>
+      startScoring(config.modelPath, config.threads, {
+        onProgress,
+        log: (entry) => log({ ...entry, worker: config.worker }),
+        onCrashLoop: fatal,
+      }, config.scoringModule ? new URL(config.scoringModule) : undefined),
+    (since) => board.scoringSince(config.worker, since),
+  );
+  const scoring = {
+    answer: scoringPool.answer,
+    stop: scoringPool.stop,
+    ready: Promise.all(scoringPool.members.map((m) => m.ready)).then((infos) => infos[0]),
+  };
+  // Each started with a large body, stopped once idle: a unit that sees none costs no more
+  // sessions.
+  const offload = startPool(
+    config.scorers,
+    (_, onProgress) =>
+      idleStoppingOffload(config.modelPath, config.threads, {
+        onStopped: releaseIdleMemory,
+        onProgress,
+      }),
+    (since) => board.offloadSince(config.worker, since),
+  );
   const handler = createHandler(slot, {
     answerSmall: scoring.answer,
     answerLarge: offload.answer,

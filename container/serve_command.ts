@@ -54,12 +54,20 @@ GET /execution-parameters.`,
       type: "integer",
       min: 1,
       shownDefault: "one per CPU",
-      help: "serving units, each a thread with its own onnxruntime session on the same port",
+      help: "scoring Workers, each a thread with its own onnxruntime session (and as many " +
+        "offload Workers at most, for bodies over 256 KB)",
+    },
+    SCORERS_PER_UNIT: {
+      type: "integer",
+      min: 1,
+      default: 4,
+      help: "scoring Workers whose bytes one serving unit moves: a unit is a thread that " +
+        "accepts connections, reads bodies, writes answers and answers /ping",
     },
     MODEL_THREADS: {
       type: "integer",
       min: 1,
-      shownDefault: "CPUs / workers",
+      shownDefault: "CPUs / scoring Workers",
       help: "onnxruntime threads per prediction",
     },
     MODEL_DIR: { type: "string", default: "/opt/ml/model", help: "where SageMaker puts the model" },

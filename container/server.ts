@@ -44,14 +44,18 @@ const port = values.port;
 const maxPayloadMb = env.SAGEMAKER_MAX_PAYLOAD_IN_MB;
 const timeoutSeconds = env.SAGEMAKER_MODEL_SERVER_TIMEOUT;
 const cpus = navigator.hardwareConcurrency || 1;
+// Scoring Workers, each with its own onnxruntime session (and as many offload Workers at most).
 const workers = env.SAGEMAKER_MODEL_SERVER_WORKERS ?? cpus;
-// onnxruntime runs block their thread: split the cores between the serving units.
+// onnxruntime runs block their thread: split the cores between the scoring Workers.
 const threads = env.MODEL_THREADS ?? Math.max(1, Math.floor(cpus / workers));
+// Serving units (threads that move bytes and answer /ping), each with its share of Workers.
+const units = Math.ceil(workers / env.SCORERS_PER_UNIT);
+const scorersOf = (unit: number) => Math.floor(workers / units) + (unit < workers % units ? 1 : 0);
 const modelPath = await findModel(values.model as string | undefined);
 const maxPayloadBytes = Math.floor(maxPayloadMb * 1024 * 1024);
 let limits: ReturnType<typeof admissionLimits>;
 try {
-  limits = admissionLimits((name) => Deno.env.get(name), workers, maxPayloadBytes);
+  limits = admissionLimits((name) => Deno.env.get(name), units, maxPayloadBytes, scorersOf(0));
 } catch (err) {
   die((err as Error).message);
 }
@@ -62,13 +66,14 @@ try {
 } catch (err) {
   die((err as Error).message);
 }
-// What Batch Transform may send at once: one full-size body per unit, which every unit admits
-// whatever its budget (admission.ts); more would only queue behind the CPUs.
+// What Batch Transform may send at once: one full-size body per offload Worker, which every unit
+// admits whatever its budget (admission.ts); more would only queue behind the CPUs.
 const maxConcurrentTransforms = workers;
 log({
   level: "info",
   message: "admission limits per serving unit",
-  units: workers,
+  units,
+  scoring_workers: workers,
   max_requests: limits.maxRequests,
   max_body_mb: Math.round(limits.maxBodyBytes / 1024 / 1024 * 10) / 10,
   memory_mb: Math.round(limits.memoryBytes / 1024 / 1024),
@@ -87,12 +92,12 @@ try {
 }
 
 // Every unit writes its heartbeat here and reads the others' when it answers /ping.
-const board = new HealthBoard(workers);
-for (let unit = 0; unit < workers; unit++) board.markLoading(unit);
+const board = new HealthBoard(units);
+for (let unit = 0; unit < units; unit++) board.markLoading(unit);
 const base = {
   health: board.buffer,
   hostname: (values.host as string | undefined) ?? "0.0.0.0",
-  reusePort: workers > 1,
+  reusePort: units > 1,
   modelPath,
   threads,
   maxPayloadBytes,
@@ -105,14 +110,14 @@ const base = {
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
 const main = startUnit(
-  { ...base, port, worker: 0 },
+  { ...base, port, worker: 0, scorers: scorersOf(0) },
   (message) => die(`serving unit 0: ${message}`),
 );
 const extra = Array.from(
-  { length: workers - 1 },
+  { length: units - 1 },
   (_, i) =>
     startWorkerUnit(
-      { ...base, port: main.connections.addr.port, worker: i + 1 },
+      { ...base, port: main.connections.addr.port, worker: i + 1, scorers: scorersOf(i + 1) },
       board,
       { log, die },
     ),

@@ -36,12 +36,14 @@ Deno.test("admission: requests and bytes are bounded, and released", () => {
 Deno.test("admission: defaults keep the admitted bodies' peak within the memory limit", () => {
   for (const gib of [1, 4, 8]) {
     for (const units of [1, 2, 4]) {
-      const memory = gib * 1024 * MB;
-      const { maxBodyBytes } = defaultLimits(memory, units, 6 * MB);
-      assert.ok(maxBodyBytes >= 6 * MB, "every unit takes one full-size body");
-      const peak = units * maxBodyBytes * PEAK_BYTES_PER_BODY_BYTE;
-      if (units * 6 * MB * PEAK_BYTES_PER_BODY_BYTE < memory * 0.75) {
-        assert.ok(peak <= memory * 0.75, `${gib} GiB, ${units} units: ${peak / MB} MB`);
+      for (const perUnit of [1, 2, 4]) {
+        const memory = gib * 1024 * MB;
+        const { maxBodyBytes } = defaultLimits(memory, units, 6 * MB, perUnit);
+        assert.ok(maxBodyBytes >= perUnit * 6 * MB, "each offload Worker takes a full-size body");
+        const peak = units * maxBodyBytes * PEAK_BYTES_PER_BODY_BYTE;
+        if (units * perUnit * 6 * MB * PEAK_BYTES_PER_BODY_BYTE < memory * 0.75) {
+          assert.ok(peak <= memory * 0.75, `${gib} GiB, ${units}x${perUnit}: ${peak / MB} MB`);
+        }
       }
     }
   }

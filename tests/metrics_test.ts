@@ -79,7 +79,9 @@ Deno.test("metrics: one EMF line per /invocations answer matches what was sent; 
     output: `${dir}/titanic.onnx`,
   });
   const server = await startServer(["--model", onnxPath], {
+    // Two serving units (threads with listeners of their own), whose counters /metrics adds up.
     SAGEMAKER_MODEL_SERVER_WORKERS: "2",
+    SCORERS_PER_UNIT: "1",
     ENDPOINT_NAME: "titanic",
     VARIANT_NAME: "primary",
   });

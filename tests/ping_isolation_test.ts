@@ -4,10 +4,11 @@ import { metricsConfigFromEnv } from "../container/metrics.ts";
 import { startUnit } from "../container/serve.ts";
 
 /**
- * A serving unit on this thread whose scoring Worker is a stand-in that blocks its own thread
- * on one body: the unit's thread, which answers /ping, must not be the one that waits.
+ * A serving unit on this thread whose two scoring Workers are stand-ins that block their own
+ * thread on a body that says "stuck": the unit's thread, which answers /ping, must not be the
+ * one that waits; the other Worker goes on answering, and the stuck one is still reported.
  */
-Deno.test("ping isolation: /ping is answered while the unit's scoring is stuck, says 503 once it is wedged, 200 once it recovers", async () => {
+Deno.test("ping isolation: /ping is answered while a scoring Worker is stuck and the other answers, says 503 once it is wedged, 200 once it recovers", async () => {
   const board = new HealthBoard(1);
   const fatal: string[] = [];
   const unit = startUnit({
@@ -16,6 +17,7 @@ Deno.test("ping isolation: /ping is answered while the unit's scoring is stuck, 
     reusePort: false,
     modelPath: new URL("../models/titanic.onnx", import.meta.url).pathname,
     threads: 1,
+    scorers: 2,
     maxPayloadBytes: 6 * 1024 * 1024,
     maxConcurrentTransforms: 1,
     bodyTimeoutMs: 60_000,
@@ -53,7 +55,9 @@ Deno.test("ping isolation: /ping is answered while the unit's scoring is stuck, 
     });
     // The scoring thread is blocked for 8 s from here on; this thread answers meanwhile.
     const pings: { status: number; body: string }[] = [];
+    const others: number[] = [];
     while (!settled) {
+      others.push((await invoke('[{"Pclass":1,"Sex":"female"}]')).status);
       pings.push(await ping());
       if (pings.at(-1)!.status === 503) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -61,9 +65,11 @@ Deno.test("ping isolation: /ping is answered while the unit's scoring is stuck, 
     assert.ok(!settled, "the stuck request was still being scored when /ping said 503");
     assert.ok(pings.length >= 10, `pings answered while scoring was stuck: ${pings.length}`);
     assert.ok(pings.slice(0, -1).every((p) => p.status === 200), JSON.stringify(pings));
+    // The pool sent them to the Worker that was not stuck.
+    assert.ok(others.every((status) => status === 200), JSON.stringify(others));
     assert.match(
       pings.at(-1)!.body,
-      /serving unit 0's scoring worker has finished nothing for 5\.\d s/,
+      /serving unit 0's scoring workers: one has finished nothing for 5\.\d s/,
     );
     const answer = await stuck;
     assert.equal(answer.status, 200, answer.body);
