@@ -2,7 +2,7 @@
  * `deno task bench:server [--help]`: measures the real server on loopback and prints figures
  * (latency, throughput, cold start, memory), and, in the same run, onnxruntime's own throughput
  * for the model so that the server's batch figures can be read as an efficiency (server
- * records/s over what the serving units' onnxruntime threads alone would do). The load comes
+ * records/s over what the scoring Workers' onnxruntime threads alone would do). The load comes
  * from wrk when it is installed (apt-get install wrk: a C client that leaves the cores to the
  * server), else from fetch in this process. Requests are bounded in count and time, and go to
  * 127.0.0.1 only. Prints, asserts nothing.
@@ -148,7 +148,10 @@ function stats(values: number[]): Stats {
 const cpus = navigator.hardwareConcurrency || 1;
 const threads = Deno.env.get("MODEL_THREADS");
 const workers = Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS");
-/** The server's defaults (container/server.ts): one unit per CPU, CPUs / units threads each. */
+/**
+ * The server's defaults (container/server.ts): one scoring Worker per CPU, CPUs / Workers
+ * onnxruntime threads each.
+ */
 const units = Number(workers) || cpus;
 const unitThreads = Number(threads) || Math.max(1, Math.floor(cpus / units));
 
@@ -249,7 +252,7 @@ try {
     }; medians of ${RUNS} runs of 3 s; passengers from ${passengers.source}`,
   );
   console.log(
-    `serving units: ${units}, onnxruntime threads per unit: ${unitThreads}, CPUs: ${cpus}`,
+    `scoring Workers: ${units}, onnxruntime threads per Worker: ${unitThreads}, CPUs: ${cpus}`,
   );
   for (const [when, e] of [["before", engineBefore], ["after", engineAfter]] as const) {
     console.log(
@@ -258,7 +261,8 @@ try {
     );
   }
   console.log(
-    `ceiling: ${units} units x onnxruntime's one-thread rows/s (mean of before and after: ` +
+    `ceiling: ${units} scoring Workers x onnxruntime's one-thread rows/s (mean of before and ` +
+      `after: ` +
       `${n(ceiling)} rows/s; each 1000-record efficiency below uses a run taken just before it)`,
   );
   console.log(`cold start to first /ping 200: ${coldMs.toFixed(0)} ms (deno run, loopback)`);

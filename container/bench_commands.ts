@@ -20,7 +20,7 @@ the server's loads; so that no onnxruntime pages are shared with the server);
 validation into the model's inputs, onnxruntime, the answer (ms, medians);
 - cold start, RSS after start, 1-record latency (serial) and req/s (16 connections), 100- and
 1000-record JSON bodies, and 1000-record CSV and JSON-lines bodies (records/s);
-- efficiency: the server's records/s over serving units x onnxruntime's one-thread rows/s, for
+- efficiency: the server's records/s over scoring Workers x onnxruntime's one-thread rows/s, for
 1000-record bodies per run against a 1 s onnxruntime run taken just before it (the machine's
 speed drifts: compare ratios, not absolute figures, between runs);
 - memory of the server process: steady state (median of samples) and peak under the loads (the
@@ -32,7 +32,7 @@ Goals (printed, never asserted): efficiency >= 80 % on 1000-record bodies, peak 
     BENCH_RUNS: { type: "integer", min: 1, default: 3, help: "runs per load" },
     SAGEMAKER_MODEL_SERVER_WORKERS: {
       ...serve.environment.SAGEMAKER_MODEL_SERVER_WORKERS,
-      help: "passed to the server: serving units",
+      help: "passed to the server: scoring Workers",
     },
     MODEL_THREADS: { ...serve.environment.MODEL_THREADS, help: "passed to the server" },
   },
@@ -63,7 +63,7 @@ the kernel counted no OOM kill in its memory cgroup.`,
   environment: {
     SAGEMAKER_MODEL_SERVER_WORKERS: {
       ...serve.environment.SAGEMAKER_MODEL_SERVER_WORKERS,
-      help: "serving units the budget is split between",
+      help: "scoring Workers (4 to a serving unit, which the budget is split between)",
     },
   },
 });

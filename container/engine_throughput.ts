@@ -1,7 +1,7 @@
 /**
  * onnxruntime's own throughput for a model, in this process: the physical floor of the server's
  * cost, since everything else (reading, parsing, validating, encoding, writing) comes on top.
- * The session is created as the server creates one (one intra-op thread per serving unit by
+ * The session is created as the server creates one (one intra-op thread per scoring Worker by
  * default) and fed an already-encoded batch. onnxruntime-node's run occupies the calling thread
  * (two sessions in one isolate do not overlap: measured), so the ceiling of a server with U
  * units is U times this figure.
