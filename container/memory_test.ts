@@ -14,23 +14,34 @@ Deno.test("memory: the loader's read-only segments are page-aligned and cover de
   assert.ok(total > 50n << 20n, `${total >> 20n} MB`); // deno's code alone is larger
 });
 
-Deno.test("memory: releasing start-up memory lowers the resident set", async () => {
+Deno.test("memory: releasing start-up memory pages out the code only this process maps", async () => {
   // In a process of its own (`deno test --parallel` runs the other test files in this one, and
-  // their memory would move its resident set meanwhile) that starts up as the server does.
+  // their memory would move its resident set meanwhile) that starts up as the server does. The
+  // kernel pages out only pages that no other process maps (MADV_PAGEOUT), and other deno
+  // processes running beside this test share most of deno's code: so what is measured is the
+  // process's private clean pages (its own copy of code it alone touched), which must go.
   const script = `
-    import { releaseStartupMemory, residentMb } from "${new URL("./memory.ts", import.meta.url)}";
+    import { libc, releaseStartupMemory } from "${new URL("./memory.ts", import.meta.url)}";
     import { OnnxModel } from "${new URL("../src/inference/model.ts", import.meta.url)}";
     await OnnxModel.load("${new URL("../models/titanic.onnx", import.meta.url).pathname}");
-    const before = residentMb();
+    libc(); // loaded before the first reading: its own pages are not the release's doing
+    const privateClean = () => Number(
+      /Private_Clean:\\s+(\\d+) kB/.exec(Deno.readTextFileSync("/proc/self/smaps_rollup"))[1],
+    ) / 1024;
+    const before = privateClean();
     const release = releaseStartupMemory();
-    console.log(JSON.stringify({ before, after: residentMb(), ...release }));`;
+    console.log(JSON.stringify({ before, after: privateClean(), ...release }));`;
   const out = await new Deno.Command(Deno.execPath(), { args: ["eval", script] }).output();
   const text = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   const result = JSON.parse(text);
   assert.equal(result.skipped, undefined);
   assert.ok(result.segments > 0);
-  assert.ok(result.after < result.before, `${result.before} MB -> ${result.after} MB`);
+  // Measured alone: 26-27 MB before, about 1 MB after.
+  assert.ok(
+    result.after <= Math.max(4, result.before / 4),
+    `private clean pages ${result.before} MB -> ${result.after} MB`,
+  );
 });
 
 /**
