@@ -86,3 +86,29 @@ Deno.test("scoring worker: one that dies fails what it held and is replaced; 4 d
     await scoring.stop();
   }
 });
+
+Deno.test("scoring worker: requests that keep arriving at a stuck Worker are not its progress", async () => {
+  // What the health board hears (container/health.ts): a Worker that finished nothing for 5 s
+  // while it had work is wedged, however many requests were sent to it meanwhile.
+  const reports: number[] = [];
+  const scoring = startScoring(
+    MODEL,
+    1,
+    { onProgress: (pending) => reports.push(pending) },
+    new URL("./fixtures/stuck_scorer.ts", import.meta.url),
+  );
+  const ask = (body: string) =>
+    scoring.answer(utf8Bytes(body), "application/json", "application/json").catch(() => {});
+  try {
+    await scoring.ready;
+    ask('[{"Pclass":3,"Sex":"male","Name":"stuck"}]'); // blocks the Worker's thread for 8 s
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ask('[{"Pclass":1,"Sex":"female"}]');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(reports, [1], "only the start of the busy spell counts as progress");
+  } finally {
+    await scoring.stop();
+  }
+});
