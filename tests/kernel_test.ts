@@ -154,6 +154,47 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
   });
 }
 
+Deno.test("launcher: a cell's idle status waits for the outputs the kernel publishes after it", async () => {
+  // Jupyter's log of a failed browser run: "status (idle)", then the cell's last "stream" and
+  // its "execute_result"; the front end had stopped listening for that cell at the idle.
+  const script = `
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("serial_kernel", sys.argv[1])
+launcher = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launcher)
+now = [0.0]
+published, idle = [], []
+hold = launcher.IdleHold(published.append, idle.append, clock=lambda: now[0])
+grace = launcher.IDLE_GRACE_SECONDS
+hold.idle("idle P", "P")
+assert published == [] and hold.wait_ms(200) == int(grace * 1000) + 1, (published, hold.wait_ms(200))
+now[0] = 0.005
+hold.other("stream P", "P")
+hold.other("status busy Q", "Q")  # another request's message is not held
+now[0] = grace * 0.9
+hold.tick()
+assert published == ["stream P", "status busy Q"], published
+hold.other("execute_result P", "P")  # late again: the status waits a grace from here
+now[0] = grace * 1.5
+hold.tick()
+assert published[-1] == "execute_result P" and idle == [], (published, idle)
+now[0] = grace * 1.9 + 0.001
+hold.tick()
+assert published[-1] == "idle P" and idle == ["P"], (published, idle)
+assert hold.wait_ms(200) == 200
+hold.idle("idle R", "R")
+hold.idle("idle S", "S")  # a new one lets the held one go first
+assert published[-1] == "idle R" and idle == ["P", "R"], (published, idle)
+print("ok")
+`;
+  const run = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", script, join(KERNELSPECS, "kernels/deno/serial_kernel.py")],
+  }).output();
+  const out = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+  assert.equal(run.code, 0, out);
+  assert.match(out, /^ok$/m);
+});
+
 Deno.test("launcher: the kernel's own ports are distinct, free, and none the OS hands out unasked", async () => {
   // A port chosen inside the ephemeral range and let go can be taken (for port 0, an outgoing
   // connection, or as one of the ports Jupyter gave the launcher) before the kernel binds it:

@@ -6,7 +6,11 @@ front end's "Run All" sends them: an output of a cell that awaits can carry the 
 parent header, and the front end shows it under the next cell (README, Notebooks).
 This launcher takes the front end's connection file, starts `deno jupyter --kernel` on ports of
 its own with the same key, and forwards every message unchanged (signatures stay valid), except
-that an execute request waits until the previous one has replied and gone idle.
+that an execute request waits until the previous one has replied and gone idle, and that a
+cell's idle status waits for the outputs the kernel publishes after it: Deno's kernel sometimes
+sends a cell's last stream lines and its result a few milliseconds after saying the cell is idle,
+and a front end stops listening for a cell's outputs at its idle status (Jupyter's own log showed
+"status (idle)" before a cell's "stream" and "execute_result", and the browser test lost them).
 
 The kernel's own ports are chosen outside the range Linux hands out for port 0 and for outgoing
 connections, each held until all are chosen: a port chosen there and let go could be taken
@@ -45,6 +49,10 @@ INNER_IDENTITY = b"serial-kernel"
 # How long an asked kernel gets to end (a shutdown reply, its last outputs) before SIGKILL.
 STOP_GRACE_SECONDS = 10
 
+
+# How long a cell's idle status is held for outputs published after it; each one that comes
+# holds it this long again (they came within 6 ms of the idle where seen).
+IDLE_GRACE_SECONDS = 0.1
 
 # The kernel's ports are drawn from here up to the start of the ephemeral range.
 PRIVATE_PORTS_FROM = 20000
@@ -198,6 +206,41 @@ class ExecuteQueue:
             self.send(frames)
 
 
+class IdleHold:
+    """Holds the running execute request's idle status until its outputs have stopped coming
+    for IDLE_GRACE_SECONDS; every other message on iopub is published at once."""
+
+    def __init__(self, publish, went_idle, clock=time.monotonic):
+        self.publish, self.went_idle, self.clock = publish, went_idle, clock
+        self.held = None  # (frames, parent, when it is due)
+
+    def idle(self, frames, parent):
+        self.flush()
+        self.held = (frames, parent, self.clock() + IDLE_GRACE_SECONDS)
+
+    def other(self, frames, parent):
+        self.publish(frames)
+        if self.held is not None and self.held[1] == parent:  # a late output: wait again
+            self.held = (self.held[0], parent, self.clock() + IDLE_GRACE_SECONDS)
+
+    def wait_ms(self, longest):
+        """How long the poll may wait before the held status is due (at most `longest`)."""
+        if self.held is None:
+            return longest
+        return max(0, min(longest, int((self.held[2] - self.clock()) * 1000) + 1))
+
+    def tick(self):
+        if self.held is not None and self.clock() >= self.held[2]:
+            self.flush()
+
+    def flush(self):
+        if self.held is not None:
+            frames, parent, _ = self.held
+            self.held = None
+            self.publish(frames)
+            self.went_idle(parent)
+
+
 def end_kernel(kernel, asked_to_end):
     """Kills the kernel unless it has ended, and says so if it ended without being asked."""
     ended_by_itself = kernel.poll() is not None and not asked_to_end
@@ -265,6 +308,7 @@ def main(connection_file):
     heartbeat.bind(address(outer, "hb"))
 
     queue = ExecuteQueue(back["shell"].send_multipart)
+    hold = IdleHold(iopub_out.send_multipart, queue.went_idle)
     # Deno's kernel answers with no routing identities: the front end's ones are kept here by
     # request id and put back on the reply (an input request goes to the sender of its execute).
     senders = {}
@@ -274,10 +318,15 @@ def main(connection_file):
         if sock is heartbeat:
             heartbeat.send_multipart(frames)  # a heartbeat is echoed
         elif sock is iopub_in:
-            iopub_out.send_multipart(frames)
             kind = header_of(frames).get("msg_type")
-            if kind == "status" and content_of(frames).get("execution_state") == "idle":
-                queue.went_idle(parent_of(frames))
+            parent = parent_of(frames)
+            idle = kind == "status" and content_of(frames).get("execution_state") == "idle"
+            if idle and parent is not None and parent == queue.running:
+                hold.idle(frames, parent)
+            else:
+                hold.other(frames, parent)
+                if idle:
+                    queue.went_idle(parent)
         elif sock in front.values():
             name = next(n for n in CHANNELS if sock is front[n])
             ids, message = split(frames)
@@ -311,8 +360,9 @@ def main(connection_file):
         if asked_to_end:  # while it was being started
             kernel.terminate()
         while kernel.poll() is None:
-            for sock, _ in poller.poll(200):
+            for sock, _ in poller.poll(hold.wait_ms(200)):
                 forward(sock, sock.recv_multipart())
+            hold.tick()
             if orphaned(started_by):  # the parent-death signal aside (not on every system)
                 stop(signal.SIGTERM, None)
             if asked_to_end and time.monotonic() - asked_to_end > STOP_GRACE_SECONDS:
@@ -321,6 +371,7 @@ def main(connection_file):
         while ready := poller.poll(100):
             for sock, _ in ready:
                 forward(sock, sock.recv_multipart())
+        hold.flush()
     finally:
         if kernel is not None:
             end_kernel(kernel, asked_to_end)
