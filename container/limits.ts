@@ -74,6 +74,18 @@ export function defaultLimits(
   };
 }
 
+/**
+ * The scoring Workers of each serving unit: `workers` split between as few units as hold at
+ * most `perUnit` each, as evenly as possible (the first units take one more).
+ */
+export function workersPerUnit(workers: number, perUnit: number): number[] {
+  const units = Math.ceil(workers / perUnit);
+  return Array.from(
+    { length: units },
+    (_, unit) => Math.floor(workers / units) + (unit < workers % units ? 1 : 0),
+  );
+}
+
 /** The limits in force: the environment's where set, else the defaults. Throws on bad values. */
 export function admissionLimits(
   env: (name: string) => string | undefined,

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { defaultLimits } from "./limits.ts";
+import { defaultLimits, workersPerUnit } from "./limits.ts";
 import { type RunningServer, startServer } from "./launch.ts";
 import { parseOrExit } from "../src/util/command.ts";
 import { loadCommand } from "./bench_commands.ts";
@@ -395,8 +395,9 @@ if (values.url) {
   // As container/server.ts splits them: scoring Workers, 4 to a serving unit.
   const workers = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
     navigator.hardwareConcurrency || 1;
-  const units = Math.ceil(workers / 4);
-  const budget = defaultLimits(GIB, units, 6 * MB, Math.ceil(workers / units));
+  const split = workersPerUnit(workers, 4);
+  const units = split.length;
+  const budget = defaultLimits(GIB, units, 6 * MB, split[0]);
   const env = { MAX_INFLIGHT_BODY_MB: String(budget.maxBodyBytes / MB) };
   console.log(
     `server: ${units} serving unit(s) of ${workers} scoring Workers, ` +

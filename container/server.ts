@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { admissionLimits, clientLimits } from "./limits.ts";
+import { admissionLimits, clientLimits, workersPerUnit } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { metricsConfigFromEnv } from "./metrics.ts";
 import { HealthBoard } from "./health.ts";
@@ -49,17 +49,24 @@ const workers = env.SAGEMAKER_MODEL_SERVER_WORKERS ?? cpus;
 // onnxruntime runs block their thread: split the cores between the scoring Workers.
 const threads = env.MODEL_THREADS ?? Math.max(1, Math.floor(cpus / workers));
 // Serving units (threads that move bytes and answer /ping), each with its share of Workers.
-const units = Math.ceil(workers / env.SCORERS_PER_UNIT);
-const scorersOf = (unit: number) => Math.floor(workers / units) + (unit < workers % units ? 1 : 0);
+const scorersOf = workersPerUnit(workers, env.SCORERS_PER_UNIT);
+const units = scorersOf.length;
 const modelPath = await findModel(values.model as string | undefined);
 const maxPayloadBytes = Math.floor(maxPayloadMb * 1024 * 1024);
-let limits: ReturnType<typeof admissionLimits>;
+// Each unit's budget follows the Workers it holds.
+let unitLimits: ReturnType<typeof admissionLimits>[];
 try {
-  limits = admissionLimits((name) => Deno.env.get(name), units, maxPayloadBytes, scorersOf(0));
+  unitLimits = scorersOf.map((scorers) =>
+    admissionLimits((name) => Deno.env.get(name), units, maxPayloadBytes, scorers)
+  );
 } catch (err) {
   die((err as Error).message);
 }
-const admission = { maxRequests: limits.maxRequests, maxBodyBytes: limits.maxBodyBytes };
+const limits = unitLimits[0];
+const admissionOf = (unit: number) => ({
+  maxRequests: unitLimits[unit].maxRequests,
+  maxBodyBytes: unitLimits[unit].maxBodyBytes,
+});
 let clients: ReturnType<typeof clientLimits>;
 try {
   clients = clientLimits((name) => Deno.env.get(name));
@@ -73,7 +80,7 @@ log({
   level: "info",
   message: "admission limits per serving unit",
   units,
-  scoring_workers: workers,
+  scoring_workers: scorersOf,
   max_requests: limits.maxRequests,
   max_body_mb: Math.round(limits.maxBodyBytes / 1024 / 1024 * 10) / 10,
   memory_mb: Math.round(limits.memoryBytes / 1024 / 1024),
@@ -103,21 +110,26 @@ const base = {
   maxPayloadBytes,
   maxConcurrentTransforms,
   bodyTimeoutMs: timeoutSeconds * 1000,
-  admission,
   clients,
   metrics,
 };
 // The main thread serves too; it binds first, so that a port of 0 becomes a real one the
 // workers share.
 const main = startUnit(
-  { ...base, port, worker: 0, scorers: scorersOf(0) },
+  { ...base, port, worker: 0, scorers: scorersOf[0], admission: admissionOf(0) },
   (message) => die(`serving unit 0: ${message}`),
 );
 const extra = Array.from(
   { length: units - 1 },
   (_, i) =>
     startWorkerUnit(
-      { ...base, port: main.connections.addr.port, worker: i + 1, scorers: scorersOf(i + 1) },
+      {
+        ...base,
+        port: main.connections.addr.port,
+        worker: i + 1,
+        scorers: scorersOf[i + 1],
+        admission: admissionOf(i + 1),
+      },
       board,
       { log, die },
     ),

@@ -6,7 +6,12 @@
 
 import assert from "node:assert/strict";
 import { Admission } from "../container/admission.ts";
-import { defaultLimits, memoryLimit, PEAK_BYTES_PER_BODY_BYTE } from "../container/limits.ts";
+import {
+  defaultLimits,
+  memoryLimit,
+  PEAK_BYTES_PER_BODY_BYTE,
+  workersPerUnit,
+} from "../container/limits.ts";
 import { invoke, startServer } from "./server_helpers.ts";
 
 const MB = 1024 * 1024;
@@ -31,6 +36,21 @@ Deno.test("admission: requests and bytes are bounded, and released", () => {
   b.release();
   c.release();
   assert.deepEqual([budget.requests, budget.bodyBytes], [0, 0]);
+});
+
+Deno.test("admission: scoring Workers are split between as few units as hold them, evenly", () => {
+  const cases: [number, number, number[]][] = [
+    [1, 4, [1]],
+    [2, 4, [2]],
+    [4, 4, [4]],
+    [5, 4, [3, 2]],
+    [9, 4, [3, 3, 3]],
+    [10, 4, [4, 3, 3]],
+    [2, 1, [1, 1]],
+  ];
+  for (const [workers, perUnit, split] of cases) {
+    assert.deepEqual(workersPerUnit(workers, perUnit), split, `${workers} by ${perUnit}`);
+  }
 });
 
 Deno.test("admission: defaults keep the admitted bodies' peak within the memory limit", () => {
