@@ -77,19 +77,6 @@ export class HealthBoard {
   }
 
   /**
-   * `unit`'s offload Worker has `pending` jobs and just made progress (took its first job, or
-   * finished one); with none pending it is idle.
-   */
-  offloadProgress(unit: number, pending: number): void {
-    this.offloadSince(unit, pending > 0 ? this.now() : 0);
-  }
-
-  /** As {@link offloadProgress}, for `unit`'s scoring Worker. */
-  scoringProgress(unit: number, pending: number): void {
-    this.scoringSince(unit, pending > 0 ? this.now() : 0);
-  }
-
-  /**
    * The oldest last progress among `unit`'s offload Workers that have work (a Date.now() time),
    * 0 when none has (answer_pool.ts).
    */

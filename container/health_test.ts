@@ -20,20 +20,20 @@ Deno.test("health: stalled loops, wedged offload workers and dead units are name
   board.beat(1);
   assert.equal(board.problem(), undefined, "a beat clears the stall");
 
-  board.offloadProgress(0, 2);
+  board.offloadSince(0, now); // took its first job
   for (let i = 0; i < 30; i++) later(2_500);
   assert.match(
     board.problem() ?? "",
     /unit 0's offload workers: one has finished nothing for 75\.0 s/,
   );
-  board.offloadProgress(0, 1);
+  board.offloadSince(0, now); // finished one, one left
   assert.equal(board.problem(), undefined, "a finished job is progress");
-  board.offloadProgress(0, 0);
+  board.offloadSince(0, 0); // none left
   later(120_000);
   assert.equal(board.problem(), undefined, "an idle offload worker is not wedged");
 
   // The scoring Worker answers bodies of at most 256 KB: 5 s without a finished one is wedged.
-  board.scoringProgress(1, 3);
+  board.scoringSince(1, now);
   later(4_000);
   assert.equal(board.problem(), undefined, "4 s into a queue of small bodies is within bounds");
   later(2_000);
@@ -41,9 +41,9 @@ Deno.test("health: stalled loops, wedged offload workers and dead units are name
     board.problem() ?? "",
     /unit 1's scoring workers: one has finished nothing for 6\.0 s/,
   );
-  board.scoringProgress(1, 2);
+  board.scoringSince(1, now);
   assert.equal(board.problem(), undefined, "a finished body is progress");
-  board.scoringProgress(1, 0);
+  board.scoringSince(1, 0);
 
   board.markDead(1);
   assert.equal(board.problem(), "serving unit 1 has died");
