@@ -63,8 +63,9 @@ the kernel counted no OOM kill in its memory cgroup.`,
   environment: {
     SAGEMAKER_MODEL_SERVER_WORKERS: {
       ...serve.environment.SAGEMAKER_MODEL_SERVER_WORKERS,
-      help: "scoring Workers (4 to a serving unit, which the budget is split between)",
+      help: "scoring Workers (split between serving units as the server splits them)",
     },
+    SCORERS_PER_UNIT: serve.environment.SCORERS_PER_UNIT,
   },
 });
 

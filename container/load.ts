@@ -23,7 +23,7 @@ import { type RunningServer, startServer } from "./launch.ts";
 import { parseOrExit } from "../src/util/command.ts";
 import { loadCommand } from "./bench_commands.ts";
 
-const { values } = parseOrExit(loadCommand);
+const { values, env: settings } = parseOrExit(loadCommand);
 
 const MB = 1024 * 1024;
 const GIB = 1024 * MB;
@@ -392,10 +392,9 @@ if (values.url) {
   rule(killsAfter !== undefined && killsAfter === killsBefore, "no OOM kill in its memory cgroup");
 } else {
   // The budget of a 1 GiB container (the goal), whatever this machine's memory.
-  // As container/server.ts splits them: scoring Workers, 4 to a serving unit.
-  const workers = Number(Deno.env.get("SAGEMAKER_MODEL_SERVER_WORKERS")) ||
-    navigator.hardwareConcurrency || 1;
-  const split = workersPerUnit(workers, 4);
+  // As container/server.ts splits them (the server reads the same environment).
+  const workers = settings.SAGEMAKER_MODEL_SERVER_WORKERS ?? (navigator.hardwareConcurrency || 1);
+  const split = workersPerUnit(workers, settings.SCORERS_PER_UNIT);
   const units = split.length;
   const budget = defaultLimits(GIB, units, 6 * MB, split[0]);
   const env = { MAX_INFLIGHT_BODY_MB: String(budget.maxBodyBytes / MB) };
