@@ -85,24 +85,45 @@ Deno.test("slow clients: half-sent first headers are cut after the header timeou
   }
 });
 
-Deno.test("slow clients: a body slower than BODY_MIN_RATE_KB gets 408, a quick one is served", async () => {
+/** Sends headers declaring `length` bytes of CSV, then trickles rows until the server answers. */
+async function trickledAnswer(server: RunningServer, length: number): Promise<string | null> {
+  const conn = await connect(server);
+  await conn.write(encoder.encode(
+    "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n" +
+      `Content-Length: ${length}\r\n\r\nPclass,Sex\n`,
+  ));
+  // 7 bytes every 100 ms: 70 B/s, far under 1 KB/s.
+  const trickle = setInterval(() => conn.write(encoder.encode("3,male\n")).catch(() => {}), 100);
+  const answer = await readUntilClosed(conn);
+  clearInterval(trickle);
+  conn.close();
+  return answer;
+}
+
+const errorOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+
+Deno.test("slow clients: a body slower than BODY_MIN_RATE_KB gets 408, one read whole past the header timeout too, a quick one is served", async () => {
   const server = await startServer([], { HEADER_TIMEOUT_SECONDS: "1", BODY_MIN_RATE_KB: "1" });
   try {
-    const conn = await connect(server);
-    await conn.write(encoder.encode(
-      "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n" +
-        "Content-Length: 100000\r\n\r\nPclass,Sex\n",
-    ));
-    // 7 bytes every 100 ms: 70 B/s, far under 1 KB/s.
-    const trickle = setInterval(() => conn.write(encoder.encode("3,male\n")).catch(() => {}), 100);
-    const answer = await readUntilClosed(conn);
-    clearInterval(trickle);
-    conn.close();
-    assert.ok(answer, "the server never answered the trickled body");
-    assert.match(answer, /^HTTP\/1\.1 408 /);
-    const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
-    assert.equal(body.error, "request_timeout");
-    assert.match(body.message, /arrives too slowly: \d+ bytes in [\d.]+ s, under 1 KB\/s/);
+    // Past 256 KB the body is read as it arrives: the minimum rate applies.
+    const [streamed, whole] = await Promise.all([
+      trickledAnswer(server, 300_000),
+      trickledAnswer(server, 100_000),
+    ]);
+    assert.ok(streamed, "the server never answered the trickled body");
+    assert.match(streamed, /^HTTP\/1\.1 408 /);
+    const slow = errorOf(streamed);
+    assert.equal(slow.error, "request_timeout");
+    assert.match(slow.message, /arrives too slowly: [1-9]\d* bytes in [\d.]+ s, under 1 KB\/s/);
+    // Up to 256 KB it is read in one piece, which must arrive within the header timeout.
+    assert.ok(whole, "the server never answered the trickled small body");
+    assert.match(whole, /^HTTP\/1\.1 408 /);
+    const late = errorOf(whole);
+    assert.equal(late.error, "request_timeout");
+    assert.match(
+      late.message,
+      /^the body \(100000 bytes\) did not arrive within 1 s: a body up to 256 KB/,
+    );
     // A whole body sent at once is not affected.
     const big = JSON.stringify(Array.from({ length: 2000 }, () => JSON.parse(ONE)));
     assert.equal((await invoke(server, big)).status, 200);
