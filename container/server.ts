@@ -162,7 +162,7 @@ if (!stopping) {
   const t0 = performance.now();
   const release = Deno.env.get("RELEASE_STARTUP_MEMORY") === "0"
     ? { segments: 0, skipped: "RELEASE_STARTUP_MEMORY=0" }
-    : releaseStartupMemory();
+    : await releaseStartupMemory();
   const releaseMs = performance.now() - t0;
   await main.warmUp();
   const after = residentMb();
