@@ -131,6 +131,17 @@ async function readBody(
 }
 
 /**
+ * Frees a body's memory now (detaching its buffer), not at this isolate's next collection: this
+ * thread allocates little on its own heap, so collections are rare, and bodies read whole piled
+ * up in malloc's heap meanwhile (70 MB under 1000-record loads). A buffer handed to the offload
+ * Worker is detached already.
+ */
+function freeNow(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
+}
+
+/**
  * `work`, or the error from `timedOut` once `deadline()` (read again whenever it is reached: it
  * moves as the body arrives) has passed. A client that stops sending keeps its read pending;
  * the answer goes out anyway, and the connection is closed with it.
@@ -233,7 +244,13 @@ async function predictBody(
   // explain) cost far more per record.
   const large = bytes.length > (explain ? EXPLAIN_OFFLOAD_BYTES : OFFLOAD_BYTES);
   const answer = large && options.answerLarge ? options.answerLarge : options.answerSmall;
-  const { body, records, survived } = await answer(bytes, type, accept, explain);
+  let answered;
+  try {
+    answered = await answer(bytes, type, accept, explain);
+  } finally {
+    freeNow(bytes);
+  }
+  const { body, records, survived } = answered;
   const headers: Record<string, string> = { "content-type": accept };
   if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
   return { response: new Response(body as BodyInit, { headers }), records, survived };

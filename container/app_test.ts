@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { Admission } from "./admission.ts";
+import { createHandler } from "./app.ts";
+import type { Answer } from "./offload.ts";
+
+/** A handler whose scorer keeps the bodies it was given, to look at them after the answer. */
+function handlerKeepingBodies() {
+  const given: Uint8Array[] = [];
+  const answerSmall: Answer = (bytes) => {
+    given.push(bytes);
+    return Promise.resolve({ body: new TextEncoder().encode("{}"), records: 1, survived: 0 });
+  };
+  const handler = createHandler({ loaded: true }, {
+    maxPayloadBytes: 6 * 1024 * 1024,
+    maxConcurrentTransforms: 1,
+    bodyTimeoutMs: 60_000,
+    bodyMinBytesPerSecond: 1024,
+    bodyGraceMs: 10_000,
+    admission: new Admission({ maxRequests: 4, maxBodyBytes: 16 * 1024 * 1024 }),
+    answerSmall,
+    log: () => {},
+  });
+  return { handler, given };
+}
+
+const post = (bytes: number, declared: boolean) =>
+  new Request("http://127.0.0.1/invocations", {
+    method: "POST",
+    headers: declared
+      ? { "content-type": "application/json", "content-length": String(bytes) }
+      : { "content-type": "application/json" },
+    body: declared ? new Uint8Array(bytes).fill(32) : ReadableStream.from([
+      new Uint8Array(bytes).fill(32),
+    ]),
+  });
+
+Deno.test("app: a body's memory is freed once it is answered, read whole or as it arrives", async () => {
+  const { handler, given } = handlerKeepingBodies();
+  // 100 KB declared: read whole; 300 KB declared and undeclared: read chunk by chunk.
+  for (const [bytes, declared] of [[100_000, true], [300_000, true], [50_000, false]] as const) {
+    const res = await handler(post(bytes, declared));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }
+  assert.equal(given.length, 3);
+  for (const bytes of given) {
+    // Detached: its buffer went back at once, not at the isolate's next collection.
+    assert.equal(bytes.buffer.byteLength, 0);
+    assert.equal((bytes.buffer as ArrayBuffer).detached, true);
+  }
+});
