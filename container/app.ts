@@ -64,12 +64,6 @@ const overloaded = (admission: Admission) =>
   );
 
 /**
- * Bodies declared up to this size are read whole, in one call into Deno (a 1000-record JSON,
- * 160 KB, cost this thread 0.2-0.4 ms read chunk by chunk against 0.1 ms whole: measured with a
- * bare Deno.serve), and must arrive within the header timeout: their progress cannot be watched.
- */
-const WHOLE_BODY_BYTES = 256 * 1024;
-/**
  * Bodies past this size are answered on the unit's offload Worker, at a lower priority: a
  * 256 KB CSV takes about 0.1 s to parse and score, a 6 MB one seconds. Smaller ones (a
  * 1000-record JSON is 170 KB) go to the scoring Worker, which answers them in turn.
@@ -77,6 +71,13 @@ const WHOLE_BODY_BYTES = 256 * 1024;
 const OFFLOAD_BYTES = 256 * 1024;
 /** Explained bodies past this size go to the offload Worker: 16 KB is about 0.1 s of TreeSHAP. */
 const EXPLAIN_OFFLOAD_BYTES = 16 * 1024;
+/**
+ * Bodies the scoring Worker may answer are read whole when their size is declared, in one call
+ * into Deno (a 1000-record JSON, 160 KB, cost this thread 0.2-0.4 ms read chunk by chunk against
+ * 0.1 ms whole: measured with a bare Deno.serve), and must arrive within the header timeout:
+ * their progress cannot be watched.
+ */
+const WHOLE_BODY_BYTES = OFFLOAD_BYTES;
 
 const readWhole = (declared: number) => declared > 0 && declared <= WHOLE_BODY_BYTES;
 
@@ -207,36 +208,28 @@ async function predictBody(
   const last = started + options.bodyTimeoutMs;
   const whole = readWhole(declared);
   const grace = started + options.bodyGraceMs;
-  const byRate = () =>
-    rate <= 0 ? Infinity : whole ? grace : grace + progress.received / rate * 1000;
+  // A body read whole shows no progress: the header timeout is all it gets.
+  const byRate = () => rate <= 0 ? Infinity : grace + (whole ? 0 : progress.received / rate * 1000);
+  const tooSlow = () =>
+    whole
+      ? `the body (${declared} bytes) did not arrive within ${options.bodyGraceMs / 1000} s: ` +
+        `a body up to ${WHOLE_BODY_BYTES / 1024} KB must arrive whole within ` +
+        `HEADER_TIMEOUT_SECONDS (past that, at BODY_MIN_RATE_KB)`
+      : `the body arrives too slowly: ${progress.received} bytes in ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s, under ${rate / 1024} KB/s ` +
+        `after the first ${options.bodyGraceMs / 1000} s (BODY_MIN_RATE_KB)`;
   const bytes = await withDeadline(
     readBody(req, declared, options.maxPayloadBytes, ticket, options.admission, progress),
     () => Math.min(last, byRate()),
     () =>
-      byRate() < last && whole
-        ? new RequestError(
-          408,
-          "request_timeout",
-          `the body (${declared} bytes) did not arrive within ${options.bodyGraceMs / 1000} s: ` +
-            `a body up to ${WHOLE_BODY_BYTES / 1024} KB must arrive whole within ` +
-            `HEADER_TIMEOUT_SECONDS (past that, at BODY_MIN_RATE_KB)`,
-        )
-        : byRate() < last
-        ? new RequestError(
-          408,
-          "request_timeout",
-          `the body arrives too slowly: ${progress.received} bytes in ` +
-            `${((performance.now() - started) / 1000).toFixed(1)} s, under ` +
-            `${rate / 1024} KB/s after the first ${
-              options.bodyGraceMs / 1000
-            } s (BODY_MIN_RATE_KB)`,
-        )
-        : new RequestError(
-          408,
-          "request_timeout",
-          `the body did not arrive within ${options.bodyTimeoutMs / 1000} s ` +
+      new RequestError(
+        408,
+        "request_timeout",
+        byRate() < last
+          ? tooSlow()
+          : `the body did not arrive within ${options.bodyTimeoutMs / 1000} s ` +
             `(SAGEMAKER_MODEL_SERVER_TIMEOUT)`,
-        ),
+      ),
   );
   const custom = req.headers.get(CUSTOM_ATTRIBUTES);
   const explain = explainRequested(custom);
