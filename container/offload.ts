@@ -9,11 +9,12 @@
 
 import { explainedBody } from "./explain.ts";
 import type { OnnxModel } from "../src/inference/model.ts";
+import { decodePieces } from "./body_pieces.ts";
 import {
   formatBody,
   type MediaType,
   type ModelBatch,
-  parseBatch,
+  parseBatchPieces,
   RequestError,
 } from "./payload.ts";
 
@@ -32,17 +33,7 @@ export type Answer = (
   explain?: boolean,
 ) => Promise<Answered>;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
-
-/** A body's text; bytes that are not UTF-8 are a {@link RequestError}. */
-export function decodeBody(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
-  }
-}
 
 function nonEmpty(parsed: ModelBatch): ModelBatch {
   if (parsed.length === 0) {
@@ -51,19 +42,22 @@ function nonEmpty(parsed: ModelBatch): ModelBatch {
   return parsed;
 }
 
-/** A body's text straight to the model's inputs; bad input is a {@link RequestError}. */
-export const parseRequestText = (
-  text: string,
+/**
+ * A body's text, in pieces (body_pieces.ts), straight to the model's inputs; bad input is a
+ * {@link RequestError}.
+ */
+export const parseRequestPieces = (
+  pieces: readonly string[],
   type: MediaType,
   inputNames: readonly string[],
-): ModelBatch => nonEmpty(parseBatch(text, type, inputNames));
+): ModelBatch => nonEmpty(parseBatchPieces(pieces, type, inputNames));
 
 /** A body straight to the model's inputs; bad input is a {@link RequestError}. */
 export const parseRequestBatch = (
   bytes: Uint8Array,
   type: MediaType,
   inputNames: readonly string[],
-): ModelBatch => parseRequestText(decodeBody(bytes), type, inputNames);
+): ModelBatch => parseRequestPieces(decodePieces(bytes, type), type, inputNames);
 
 /** Answers a body here, on this thread; bad input is a {@link RequestError}. */
 export async function answerBody(

@@ -258,23 +258,58 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
   return rows(target, header, table);
 }
 
-/** JSON lines: one passenger object per non-blank line. */
-function parseJsonLines<T>(text: string, target: Target<T>): T {
+/**
+ * JSON lines: one passenger object per non-blank line, from the body's text in pieces
+ * (body_pieces.ts) or whole (one piece). A line may run from one piece into the next.
+ */
+function parseJsonLines<T>(pieces: readonly string[], target: Target<T>): T {
   const list: unknown[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (!line.trim()) return;
+  let number = 0;
+  const line = (text: string) => {
+    number++;
+    if (!text.trim()) return;
     try {
-      list.push(JSON.parse(line));
+      list.push(JSON.parse(text));
     } catch {
       throw new RequestError(
         400,
         "malformed_json",
-        `line ${i + 1} is not JSON: ${jsonSyntaxProblem(line)}`,
+        `line ${number} is not JSON: ${jsonSyntaxProblem(text)}`,
         list.length,
       );
     }
-  });
+  };
+  let carried = "";
+  for (const piece of pieces) {
+    const lines = piece.split("\n");
+    lines[0] = carried + lines[0];
+    carried = lines.pop()!;
+    lines.forEach(line);
+  }
+  line(carried);
   return records(target, list);
+}
+
+/**
+ * A JSON list cut between records (body_pieces.ts), parsed piece by piece: the first piece
+ * ends with a record, each later one starts with the comma before its first. Undefined when a
+ * piece is not such a list, for the whole text to say why.
+ */
+export function listFromPieces(pieces: readonly string[]): unknown[] | undefined {
+  const list: unknown[] = [];
+  const last = pieces.length - 1;
+  for (const [i, piece] of pieces.entries()) {
+    const opened = i === 0 ? piece : "[" + piece.slice(piece.indexOf(",") + 1);
+    let part: unknown;
+    try {
+      part = JSON.parse(i === last ? opened : opened + "]");
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(part)) return undefined;
+    for (const item of part) list.push(item);
+  }
+  return list;
 }
 
 /** Parses a request body of the given media type into raw columns (of every field). */
@@ -285,7 +320,7 @@ export function parseBody(text: string, type: MediaType): RawColumns {
 function read<T>(text: string, type: MediaType, target: Target<T>): T {
   if (type === "application/json") return parseJson(text, target);
   if (type === "text/csv") return parseCsvBody(text, target);
-  return parseJsonLines(text, target);
+  return parseJsonLines([text], target);
 }
 
 /**
@@ -300,6 +335,24 @@ export function parseBatch(
   inputNames: readonly string[],
 ): ModelBatch {
   return read(text, type, batchOf(inputNames));
+}
+
+/**
+ * As {@link parseBatch}, from the body's text in pieces (body_pieces.ts `decodePieces`): the
+ * same batch and the same errors as from the pieces joined.
+ */
+export function parseBatchPieces(
+  pieces: readonly string[],
+  type: MediaType,
+  inputNames: readonly string[],
+): ModelBatch {
+  const target = batchOf(inputNames);
+  if (pieces.length > 1) {
+    if (type === "application/jsonlines") return parseJsonLines(pieces, target);
+    const list = type === "application/json" ? listFromPieces(pieces) : undefined;
+    if (list) return records(target, list);
+  }
+  return read(pieces.join(""), type, target);
 }
 
 export type { ModelBatch };

@@ -15,7 +15,8 @@ import { ByteRing, type RingMessage } from "./byte_ring.ts";
 import { explainedBody } from "./explain.ts";
 import { releaseIdleMemory, releaseWhenIdle } from "./memory.ts";
 import { concatBatches, splitPredictions } from "./micro_batch.ts";
-import { decodeBody, parseRequestBatch, parseRequestText, utf8Bytes } from "./offload.ts";
+import { decodePieces } from "./body_pieces.ts";
+import { parseRequestBatch, parseRequestPieces, utf8Bytes } from "./offload.ts";
 import { formatBody, type MediaType, RequestError } from "./payload.ts";
 import {
   ANSWERED,
@@ -82,10 +83,10 @@ class Scorer {
   /** Answers `group`: explanations one by one, everything else in one run. */
   async answer(group: Request[]): Promise<void> {
     const plain: Parsed[] = [];
-    for (const { fields: [id, type, accept, explain], text, error } of group) {
+    for (const { fields: [id, type, accept, explain], pieces, error } of group) {
       try {
-        if (text === undefined) throw error;
-        const batch = parseRequestText(text, mediaType(type), this.model.inputNames);
+        if (pieces === undefined) throw error;
+        const batch = parseRequestPieces(pieces, mediaType(type), this.model.inputNames);
         if (explain === 1) {
           const { body: text, labels } = await explainedBody(this.model, batch, mediaType(accept));
           await this.#answer(id, text, batch.length, labels.reduce((a, b) => a + b, 0));
@@ -111,19 +112,24 @@ class Scorer {
   }
 }
 
-/** A request as read from the ring: its fields and its text (or why it has none). */
+/**
+ * A request as read from the ring: its fields and its text, in pieces that stay out of V8's
+ * large-object space (body_pieces.ts), or why it has none.
+ */
 interface Request {
   fields: Int32Array;
-  text?: string;
+  pieces?: string[];
+  chars: number;
   error?: unknown;
 }
 
 /** Decodes straight from the ring (no copy of the body); the room is freed after. */
 const decoded = ({ fields, body }: RingMessage): Request => {
   try {
-    return { fields, text: decodeBody(body) };
+    const pieces = decodePieces(body, mediaType(fields[1]));
+    return { fields, pieces, chars: pieces.reduce((n, piece) => n + piece.length, 0) };
   } catch (error) {
-    return { fields, error };
+    return { fields, chars: 0, error };
   }
 };
 
@@ -136,13 +142,13 @@ async function nextGroup(requests: ByteRing): Promise<Request[] | undefined> {
     return undefined;
   }
   const group = [first];
-  let chars = first.text?.length ?? 0;
+  let chars = first.chars;
   // A body's size bounds its rows from above only loosely; 64 bytes per row is a small CSV row.
   while (group.length < MAX_GROUP_REQUESTS && chars < MAX_GROUP_ROWS * 64) {
     const queued = await requests.readWith(decoded, 0);
     if (!queued) break;
     group.push(queued);
-    chars += queued.text?.length ?? 0;
+    chars += queued.chars;
   }
   return group;
 }

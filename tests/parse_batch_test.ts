@@ -13,7 +13,15 @@ import { csvField } from "../src/codec/csv.ts";
 import { encodeInputs, INPUT_CATALOGUE } from "../src/codec/inputs.ts";
 import { PASSENGER_FIELDS } from "../src/codec/schema.ts";
 import { FieldError, parseValue } from "../src/codec/values.ts";
-import { type MediaType, parseBatch, parseBody, RequestError } from "../container/payload.ts";
+import { decodePieces, PIECE_BYTES } from "../container/body_pieces.ts";
+import {
+  listFromPieces,
+  type MediaType,
+  parseBatch,
+  parseBatchPieces,
+  parseBody,
+  RequestError,
+} from "../container/payload.ts";
 import { dataset } from "./helpers.ts";
 
 /** Every raw field as a graph input, so that every column is compared. */
@@ -332,4 +340,120 @@ Deno.test("parseBatch: every row of train.csv and test.csv, each media type, as 
       }
     }
   }
+});
+
+/** A body cut in pieces (body_pieces.ts) and parsed piece by piece, as the scoring Worker does. */
+const inPieces = (bytes: Uint8Array, type: MediaType, names: readonly string[], size: number) =>
+  outcome(() => parseBatchPieces(decodePieces(bytes, type, size), type, names));
+
+/** Text inside a record that looks like the place between two records, or a list of them. */
+const LOOKALIKES = ['},{"Pclass":1', "}, {", "},\n{", '"},{"', "}]", "\n", "{},{}", "\ufeff"];
+
+/** A record with a lookalike in a string, or a list of objects as a value. */
+function hostile(r: Random, record: Record<string, unknown>): Record<string, unknown> {
+  const odd = { ...record };
+  const pick = r.int(4);
+  if (pick === 0) odd.Name = `${odd.Name ?? ""}${r.pick(LOOKALIKES)}x`;
+  if (pick === 1) odd.extra = [{ a: 1 }, { b: [{}, {}] }];
+  if (pick === 2) odd.Ticket = r.pick(LOOKALIKES);
+  return odd;
+}
+
+for (const type of ["application/json", "application/jsonlines", "text/csv"] as MediaType[]) {
+  Deno.test(`decodePieces + parseBatchPieces: ${type}, same batch and same error as the whole text`, () => {
+    const r = random(60 + type.length);
+    const seen = { cut: 0, ok: 0, error: 0, listsInPieces: 0 };
+    for (let n = 0; n < 1500; n++) {
+      const tricky = r.next() < 0.4;
+      const list = Array.from(
+        { length: 1 + r.int(40) },
+        () => tricky ? hostile(r, passenger(r, 0.03)) : passenger(r, 0.03),
+      );
+      // Lists of records are what is cut: most JSON bodies here are one, some pretty-printed.
+      const bareList = type === "application/json" && r.next() < 0.6;
+      let text = bareList
+        ? (r.next() < 0.2 ? JSON.stringify(list, null, r.pick([1, "\t"])) : jsonText(list))
+        : BODIES[type](r, list);
+      if (r.next() < 0.25) text = mutate(r, text);
+      if (r.next() < 0.05) text = "\ufeff" + text;
+      const names = r.next() < 0.5 ? ALL_INPUTS : MODEL_INPUTS;
+      const size = 40 + r.int(400);
+      const bytes = new TextEncoder().encode(text);
+      const pieces = decodePieces(bytes, type, size);
+      assert.equal(pieces.join(""), new TextDecoder().decode(bytes), "pieces joined are the text");
+      if (pieces.length > 1) seen.cut++;
+      for (const piece of pieces.slice(0, -1)) {
+        assert.ok(new TextEncoder().encode(piece).length <= size, `a piece over ${size} bytes`);
+      }
+      const want = current(text.replace(/^\ufeff/, ""), type, names);
+      assert.deepEqual(inPieces(bytes, type, names, size), want, `${type}: ${text.slice(0, 300)}`);
+      if ("ok" in want) seen.ok++;
+      else seen.error++;
+      // A list cut in pieces is read piece by piece (not from the whole text again), with what
+      // JSON.parse makes of the whole. (A cut inside a string or a nested object makes a piece
+      // that is no list: such a body is read from the whole text.)
+      const flat = list.every((p) => Object.values(p).every((v) => typeof v !== "object"));
+      if (!tricky && flat && bareList && pieces.length > 1 && text === JSON.stringify(list)) {
+        assert.deepEqual(listFromPieces(pieces), JSON.parse(text));
+        seen.listsInPieces++;
+      }
+    }
+    console.log(type, seen);
+    if (type === "text/csv") assert.equal(seen.cut, 0, "CSV is never cut");
+    else assert.ok(seen.cut > 500 && seen.ok > 300 && seen.error > 100, JSON.stringify(seen));
+    if (type === "application/json") assert.ok(seen.listsInPieces > 100, JSON.stringify(seen));
+  });
+}
+
+Deno.test("decodePieces: bytes that are not UTF-8 are refused as for the whole body", () => {
+  const text = JSON.stringify(PASSENGERS.slice(0, 50));
+  for (const at of [0, 10, 2000, text.length - 1]) {
+    const bytes = new TextEncoder().encode(text);
+    const bad = new Uint8Array([...bytes.subarray(0, at), 0xff, ...bytes.subarray(at)]);
+    for (const type of ["application/json", "application/jsonlines"] as MediaType[]) {
+      assert.throws(
+        () => decodePieces(bad, type, 100),
+        (err) => err instanceof RequestError && err.code === "invalid_encoding",
+      );
+    }
+  }
+});
+
+Deno.test("decodePieces: train.csv and test.csv as JSON and JSON lines, in default-size pieces, as training encodes them", () => {
+  for (const data of [train, test]) {
+    const records = recordsOf(data.columns);
+    const expected = encodeInputs(data.columns, ALL_INPUTS);
+    const bodies: [MediaType, string][] = [
+      ["application/json", JSON.stringify(records)],
+      ["application/json", JSON.stringify(records, null, 2)],
+      ["application/jsonlines", records.map((p) => JSON.stringify(p)).join("\n")],
+    ];
+    for (const [type, body] of bodies) {
+      const bytes = new TextEncoder().encode(body);
+      const pieces = decodePieces(bytes, type);
+      // Cut, and no piece past V8's regular objects (128 KB as UTF-16).
+      assert.ok(
+        pieces.length >= Math.ceil(bytes.length / PIECE_BYTES),
+        `${type}: ${pieces.length}`,
+      );
+      for (const piece of pieces) assert.ok((piece.length + 2) * 2 < 128 * 1024);
+      if (type === "application/json") assert.deepEqual(listFromPieces(pieces), records);
+      const batch = parseBatchPieces(pieces, type, ALL_INPUTS);
+      assert.deepEqual([...batch.ids], [...data.columns.numbers.PassengerId]);
+      for (const name of ALL_INPUTS) assert.deepEqual(batch.inputs[name], expected[name], name);
+    }
+  }
+});
+
+Deno.test("decodePieces: a byte-order mark that begins a later piece stays text, as in the whole body", () => {
+  const line = JSON.stringify(PASSENGERS[0]);
+  const text = `${line}\n\ufeff${line}\n`;
+  const bytes = new TextEncoder().encode(text);
+  const pieces = decodePieces(bytes, "application/jsonlines", line.length + 2);
+  assert.equal(pieces.length, 2);
+  assert.equal(pieces[1][0], "\ufeff");
+  const want = current(text, "application/jsonlines", MODEL_INPUTS);
+  // Whole, the mark is an unexpected character on line 2 (JSON has no byte-order marks).
+  assert.ok("error" in want && String(want.error.message).startsWith("line 2 is not JSON"));
+  assert.deepEqual(inPieces(bytes, "application/jsonlines", MODEL_INPUTS, line.length + 2), want);
 });
