@@ -18,9 +18,12 @@ import {
   RequestError,
 } from "./payload.ts";
 
-/** An answered body: the response text as UTF-8, its records and how many are predicted to survive. */
+/**
+ * An answered body: the response text (or its UTF-8), its records and how many are predicted to
+ * survive.
+ */
 export interface Answered {
-  body: Uint8Array;
+  body: Uint8Array | string;
   records: number;
   survived: number;
 }

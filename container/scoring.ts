@@ -12,7 +12,7 @@
  * @module
  */
 
-import { ByteRing } from "./byte_ring.ts";
+import { ByteRing, type RingMessage } from "./byte_ring.ts";
 import type { Answer, Answered } from "./offload.ts";
 import { type MediaType, REQUEST_TYPES, RequestError } from "./payload.ts";
 
@@ -140,17 +140,14 @@ export function startScoring(
   // Answers come back in the order the Worker finishes them, each under its request's id.
   const readReplies = async (generation: Generation) => {
     while (!generation.ended) {
-      const reply = await generation.replies.read();
+      const reply = await generation.replies.readWith(replyOf);
       if (!reply) continue; // closed: the loop ends
       const [id, outcome, records, survived] = reply.fields;
       const waiting = settle(id);
       if (!waiting) continue;
-      if (outcome === ANSWERED) waiting.resolve({ body: reply.body, records, survived });
-      else if (outcome === REFUSED) waiting.reject(refusal(reply.body));
-      else {
-        const text = new TextDecoder().decode(reply.body);
-        waiting.reject(new Error(`scoring failed: ${text}`));
-      }
+      if (outcome === ANSWERED) waiting.resolve({ body: reply.text, records, survived });
+      else if (outcome === REFUSED) waiting.reject(refusal(reply.text));
+      else waiting.reject(new Error(`scoring failed: ${reply.text}`));
     }
   };
 
@@ -210,13 +207,31 @@ export function startScoring(
   };
 }
 
+const replyDecoder = new TextDecoder();
+/** Where a reply is copied out of the ring (shared memory) to be decoded: grows, never shrinks. */
+let replyScratch = new Uint8Array(64 * 1024);
+
+/**
+ * A reply's fields and text. Text, not bytes: a string answer is young garbage of this thread's
+ * heap once written, collected within moments, where a buffer per answer waited for this
+ * isolate's rare full collections and held malloc's heap up (README, Efficiency).
+ */
+function replyOf({ fields, body }: RingMessage): { fields: Int32Array; text: string } {
+  if (!(body.buffer instanceof SharedArrayBuffer)) {
+    return { fields, text: replyDecoder.decode(body) }; // came in fragments: a copy already
+  }
+  if (replyScratch.length < body.length) replyScratch = new Uint8Array(body.length);
+  replyScratch.set(body);
+  return { fields, text: replyDecoder.decode(replyScratch.subarray(0, body.length)) };
+}
+
 /** A RequestError as the ring carries it. */
 export function refusalBytes(err: RequestError): Uint8Array {
   const { status, code, message, record, field } = err;
   return new TextEncoder().encode(JSON.stringify({ status, code, message, record, field }));
 }
 
-function refusal(bytes: Uint8Array): RequestError {
-  const e = JSON.parse(new TextDecoder().decode(bytes));
+function refusal(text: string): RequestError {
+  const e = JSON.parse(text);
   return new RequestError(e.status, e.code, e.message, e.record, e.field);
 }
