@@ -27,6 +27,23 @@ const HEADER_INTS = 3;
 /** The rest of the ring's end is unused: the next fragment starts at 0. */
 const WRAP = -1;
 
+/** Nothing to read yet. */
+const EMPTY = Symbol("empty");
+
+/** A fragment's place and header, as read. */
+interface Fragment {
+  at: number;
+  size: number;
+  total: number;
+  more: boolean;
+  fields: Int32Array;
+}
+
+/** Nothing to read yet: wait up to `left` ms for the write position to move from `write`. */
+class Wait {
+  constructor(readonly write: number, readonly left: number) {}
+}
+
 /** A message read from a ring. */
 export interface RingMessage {
   fields: Int32Array;
@@ -164,53 +181,87 @@ export class ByteRing {
   }
 
   async #readNow<T>(use: (message: RingMessage) => T, timeoutMs: number): Promise<T | undefined> {
-    const deadline = performance.now() + timeoutMs;
-    const first = await this.#fragment(deadline);
+    const first = await this.#fragment(performance.now() + timeoutMs);
     if (!first) return undefined;
-    if (!first.more) {
-      try {
-        return use({ fields: first.fields, body: this.#payload(first) });
-      } finally {
-        this.#free(first);
-      }
+    if (!first.more) return this.#useInPlace(first, use);
+    const whole = this.#assembly(first);
+    while (!whole.done) {
+      if (!whole.add(await this.#fragment(Infinity))) return undefined;
     }
-    const body = new Uint8Array(first.total);
-    let received = this.#take(first, body, 0);
-    let more = true;
-    while (more) {
-      const next = await this.#fragment(Infinity);
-      if (!next) return undefined; // closed mid-message: the writer is gone
-      received = this.#take(next, body, received);
-      more = next.more;
+    return use({ fields: first.fields, body: whole.body });
+  }
+
+  /**
+   * As {@link readWith}, but waiting by blocking this thread (`Atomics.wait`, which the main
+   * thread may not do): woken at once by the writer's notify, without a turn of this thread's
+   * event loop, which is a good part of a small request's cost on the reading side. Not to be
+   * mixed with pending {@link read}s of the same end.
+   */
+  readBlocking<T>(use: (message: RingMessage) => T, timeoutMs: number): T | undefined {
+    const first = this.#fragmentBlocking(performance.now() + timeoutMs);
+    if (!first) return undefined;
+    if (!first.more) return this.#useInPlace(first, use);
+    const whole = this.#assembly(first);
+    while (!whole.done) {
+      if (!whole.add(this.#fragmentBlocking(Infinity))) return undefined;
     }
-    return use({ fields: first.fields, body });
+    return use({ fields: first.fields, body: whole.body });
+  }
+
+  #useInPlace<T>(fragment: Fragment, use: (message: RingMessage) => T): T {
+    try {
+      return use({ fields: fragment.fields, body: this.#payload(fragment) });
+    } finally {
+      this.#free(fragment);
+    }
   }
 
   /** Waits for the next fragment (skipping a wrap) until `deadline`. */
-  async #fragment(deadline: number) {
-    for (;;) {
-      let read = Atomics.load(this.#control, READ);
-      const write = Atomics.load(this.#control, WRITE);
-      if (read === write) {
-        if (this.closed) return undefined;
-        const left = deadline - performance.now();
-        if (left <= 0) return undefined;
-        await waitForChange(this.#control, WRITE, write, left);
-        continue;
-      }
-      if (this.#ints[read / 4 + SIZE] === WRAP) {
-        read = 0;
-        Atomics.store(this.#control, READ, 0);
-      }
-      const ints = read / 4;
-      return {
-        at: read,
-        size: this.#ints[ints + SIZE],
-        total: this.#ints[ints + TOTAL],
-        more: this.#ints[ints + MORE] === 1,
-        fields: this.#ints.slice(ints + HEADER_INTS, ints + HEADER_INTS + this.fields),
-      };
+  async #fragment(deadline: number): Promise<Fragment | undefined> {
+    let poll;
+    while ((poll = this.#poll(deadline)) instanceof Wait) {
+      await waitForChange(this.#control, WRITE, poll.write, poll.left);
     }
+    return poll;
+  }
+
+  /** As {@link #fragment}, blocking this thread while it waits. */
+  #fragmentBlocking(deadline: number): Fragment | undefined {
+    let poll;
+    while ((poll = this.#poll(deadline)) instanceof Wait) {
+      Atomics.wait(this.#control, WRITE, poll.write, poll.left);
+    }
+    return poll;
+  }
+
+  /** The next fragment; undefined when the ring is closed or `deadline` has passed; else a Wait. */
+  #poll(deadline: number): Fragment | undefined | Wait {
+    const write = Atomics.load(this.#control, WRITE);
+    const next = this.#next(write);
+    if (next !== EMPTY) return next;
+    const left = deadline - performance.now();
+    return left <= 0 ? undefined : new Wait(write, left);
+  }
+
+  /**
+   * The fragment at the read position (skipping a wrap), EMPTY when the writer (at `write`) has
+   * written nothing more, or undefined when the ring is empty and closed.
+   */
+  #next(write: number) {
+    let read = Atomics.load(this.#control, READ);
+    if (read === write) return this.closed ? undefined : EMPTY;
+    if (this.#ints[read / 4 + SIZE] === WRAP) {
+      read = 0;
+      Atomics.store(this.#control, READ, 0);
+    }
+    const ints = read / 4;
+    return {
+      at: read,
+      size: this.#ints[ints + SIZE],
+      total: this.#ints[ints + TOTAL],
+      more: this.#ints[ints + MORE] === 1,
+      fields: this.#ints.slice(ints + HEADER_INTS, ints + HEADER_INTS + this.fields),
+    };
   }
 
   #payload(fragment: { at: number; size: number }): Uint8Array {
@@ -226,10 +277,27 @@ export class ByteRing {
   }
 
   /** Copies a fragment's payload into `body` at `offset` and frees its room in the ring. */
-  #take(fragment: { at: number; size: number }, body: Uint8Array, offset: number): number {
-    body.set(this.#payload(fragment), offset);
-    this.#free(fragment);
-    return offset + fragment.size;
+  /**
+   * A message of several fragments copied out of the ring as they come, starting with `first`;
+   * `add` takes the next (false when there is none: closed mid-message, the writer is gone).
+   */
+  #assembly(first: Fragment) {
+    const body = new Uint8Array(first.total);
+    let received = 0;
+    const whole = {
+      body,
+      done: false,
+      add: (fragment: Fragment | undefined): boolean => {
+        if (!fragment) return false;
+        body.set(this.#payload(fragment), received);
+        this.#free(fragment);
+        received += fragment.size;
+        whole.done = !fragment.more;
+        return true;
+      },
+    };
+    whole.add(first);
+    return whole;
   }
 }
 

@@ -133,19 +133,32 @@ const decoded = ({ fields, body }: RingMessage): Request => {
   }
 };
 
-/** The next request, and those already queued behind it (up to the group's bounds). */
+/**
+ * How long the Worker blocks waiting for a request before its event loop runs (messages such as
+ * "stop", the idle release's timer), ms.
+ */
+const BLOCK_MS = 50;
+
+/** The event loop's turn: what came meanwhile (a message, a timer) runs now. */
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The next request, and those already queued behind it (up to the group's bounds). It waits by
+ * blocking this thread (byte_ring.ts readBlocking): nothing else runs here meanwhile, since
+ * onnxruntime's runs are awaited before the next read.
+ */
 async function nextGroup(requests: ByteRing): Promise<Request[] | undefined> {
-  // Wakes once a second when idle, to see whether it was told to stop.
-  const first = await requests.readWith(decoded, 1000);
-  if (!first) {
+  let first: Request | undefined;
+  while (!(first = requests.readBlocking(decoded, BLOCK_MS))) {
     if (requests.closed) stopping = true; // the unit let this Worker go
-    return undefined;
+    if (stopping) return undefined;
+    await turn();
   }
   const group = [first];
   let chars = first.chars;
   // A body's size bounds its rows from above only loosely; 64 bytes per row is a small CSV row.
   while (group.length < MAX_GROUP_REQUESTS && chars < MAX_GROUP_ROWS * 64) {
-    const queued = await requests.readWith(decoded, 0);
+    const queued = requests.readBlocking(decoded, 0);
     if (!queued) break;
     group.push(queued);
     chars += queued.chars;
