@@ -46,3 +46,57 @@ Deno.test("answer pool: each body goes to the member with the fewest in progress
   assert.equal(heard.at(-1), 0, "nothing in progress: nothing to report");
   await pool.stop();
 });
+
+Deno.test("answer pool: packed, small bodies fill the first member up to the bytes given; past that, each goes to the member with the fewest bytes in progress", async () => {
+  const clock = 1000; // no member stalls here: see the next test
+  const pool = startPool(3, heldMember, () => {}, () => clock, { bytes: 1000, stallMs: 2 });
+  const ask = (bytes: number) =>
+    pool.answer(new Uint8Array(bytes), "application/json", "application/json");
+  const held = () => pool.members.map((m) => m.held.length);
+  const answers = [ask(300), ask(300), ask(300)]; // 900 bytes at member 0: still under 1000
+  assert.deepEqual(held(), [3, 0, 0]);
+  answers.push(ask(300)); // 1200 at member 0 now
+  assert.deepEqual(held(), [4, 0, 0]);
+  answers.push(ask(5000)); // member 0 is full: the first under 1000 is member 1
+  answers.push(ask(200)); // member 1 holds 5000: member 2
+  answers.push(ask(2000)); // member 2 holds 200, under 1000: member 2 again
+  assert.deepEqual(held(), [4, 1, 2]);
+  answers.push(ask(100)); // all at 1000 or more (1200, 5000, 2200): the fewest bytes, member 0
+  assert.deepEqual(held(), [5, 1, 2]);
+  for (const member of pool.members) member.held.splice(0).forEach((go) => go());
+  assert.deepEqual(
+    (await Promise.all(answers)).map((a) => a.body[0]),
+    [0, 0, 0, 0, 1, 2, 2, 0],
+  );
+  // Everything answered: the first member takes the next one again.
+  answers.push(ask(10));
+  assert.deepEqual(held(), [1, 0, 0]);
+  pool.members[0].held.splice(0).forEach((go) => go());
+  await Promise.all(answers);
+  await pool.stop();
+});
+
+Deno.test("answer pool: packed, a member that has made no progress for longer than stallMs gets nothing more while another can take it", async () => {
+  let clock = 1000;
+  const pool = startPool(2, heldMember, () => {}, () => clock, { bytes: 1000, stallMs: 2 });
+  const ask = (bytes: number) =>
+    pool.answer(new Uint8Array(bytes), "application/json", "application/json");
+  const held = () => pool.members.map((m) => m.held.length);
+  const answers = [ask(10)]; // member 0 starts on it at 1000 ...
+  clock = 1002;
+  answers.push(ask(10)); // ... and is still within 2 ms: it takes the next one too
+  assert.deepEqual(held(), [2, 0]);
+  clock = 1003; // member 0 has answered nothing for 3 ms: stalled
+  answers.push(ask(10), ask(10));
+  assert.deepEqual(held(), [2, 2], "the other member takes them, under its bytes or not");
+  clock = 1010; // both stalled: the fewest bytes of all (a tie: the first)
+  answers.push(ask(10));
+  assert.deepEqual(held(), [3, 2]);
+  pool.members[0].held.shift()!(); // member 0 answers one at 1010: live again
+  await answers[0];
+  answers.push(ask(10));
+  assert.deepEqual(held(), [3, 2]);
+  for (const member of pool.members) member.held.splice(0).forEach((go) => go());
+  assert.deepEqual((await Promise.all(answers)).map((a) => a.body[0]), [0, 0, 1, 1, 0, 0]);
+  await pool.stop();
+});

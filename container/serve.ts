@@ -17,7 +17,7 @@ import { idleStoppingOffload } from "./offload.ts";
 import { releaseIdleMemory, releaseWhenIdle, residentMb } from "./memory.ts";
 import { createMetrics, type MetricsConfig } from "./metrics.ts";
 import { startScoring } from "./scoring.ts";
-import { startPool } from "./answer_pool.ts";
+import { type Packing, startPool } from "./answer_pool.ts";
 import { utf8Bytes } from "./offload.ts";
 
 export interface UnitConfig {
@@ -62,6 +62,15 @@ export interface Unit {
 const WARM_UP_BODY = '[{"Pclass":3,"Sex":"male"}]';
 
 /**
+ * Bodies go to the unit's first scoring Worker while it has less than 16 KB in progress (about
+ * 100 records, half a millisecond of work) and answered something within the last 2 ms
+ * (answer_pool.ts). On 2 cores, 1-record bodies under 16 connections: 7,118 against 6,266
+ * req/s spread by bodies in progress, 0.193 against 0.229 ms CPU per request (6 alternated
+ * rounds).
+ */
+const PACKING: Packing = { bytes: 16 * 1024, stallMs: 2 };
+
+/**
  * Starts listening at once (/ping says 503) and loads the model; `fatal` hears of a unit that
  * cannot go on (its scoring Worker keeps dying).
  */
@@ -79,6 +88,8 @@ export function startUnit(config: UnitConfig, fatal: (message: string) => void):
         onCrashLoop: fatal,
       }, config.scoringModule ? new URL(config.scoringModule) : undefined),
     (since) => board.scoringSince(config.worker, since),
+    Date.now,
+    PACKING,
   );
   const scoring = {
     answer: scoringPool.answer,
