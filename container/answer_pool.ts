@@ -71,7 +71,6 @@ export function startPool<M extends PoolMember>(
         if (pick < 0) {
           // The fewest bytes among those that are not stalled (of all, if all are).
           const anyLive = since.some((_, i) => live(i));
-          pick = -1;
           for (let i = 0; i < size; i++) {
             if (anyLive && !live(i)) continue;
             if (pick < 0 || bytesInProgress[i] < bytesInProgress[pick]) pick = i;

@@ -276,7 +276,6 @@ export class ByteRing {
     Atomics.notify(this.#control, READ);
   }
 
-  /** Copies a fragment's payload into `body` at `offset` and frees its room in the ring. */
   /**
    * A message of several fragments copied out of the ring as they come, starting with `first`;
    * `add` takes the next (false when there is none: closed mid-message, the writer is gone).
