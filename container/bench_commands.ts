@@ -24,7 +24,9 @@ validation into the model's inputs, onnxruntime, the answer (ms, medians);
 1000-record bodies per run against a 1 s onnxruntime run taken just before it (the machine's
 speed drifts: compare ratios, not absolute figures, between runs);
 - memory of the server process: steady state (median of samples) and peak under the loads (the
-highest sample of each load, the start-up peak), at their end and 2.5 s after.
+highest sample of each load, the start-up peak), at their end and 2.5 s after (this process pages
+out its own code before it starts the server: Linux does not page out, in the server's start-up
+release, what another process maps).
 
 Goals (printed, never asserted): efficiency >= 80 % on 1000-record bodies, peak RSS <= 150 MB.`,
   options: {},
