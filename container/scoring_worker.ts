@@ -39,10 +39,10 @@ type Start = {
 
 /**
  * At most this many queued requests, and this many rows, are scored in one run. Small bodies
- * gain from sharing a run; a 1000-record one does not, and two or four of them in one run held
+ * gain much from sharing a run, 1000-record ones little, and two or four of them in one run held
  * their texts, columns and onnxruntime's tensors at once: 1024 rows against 4096 took the peak
  * RSS under 8 connections of 1000-record CSV from 159 to 145 MB, JSON from 154 to 149 MB, at
- * 2 % fewer requests/s (4 alternated rounds, within the runs' spread).
+ * about 2 % fewer requests/s (4 alternated rounds, within the runs' spread).
  */
 const MAX_GROUP_REQUESTS = 64;
 const MAX_GROUP_ROWS = 1024;
