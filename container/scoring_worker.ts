@@ -17,7 +17,8 @@ import { releaseIdleMemory, releaseWhenIdle } from "./memory.ts";
 import { concatBatches, splitPredictions } from "./micro_batch.ts";
 import { decodePieces } from "./body_pieces.ts";
 import { parseRequestBatch, parseRequestPieces, utf8Bytes } from "./offload.ts";
-import { formatBody, type MediaType, RequestError } from "./payload.ts";
+import { type MediaType, RequestError } from "./payload.ts";
+import { answerCapacity, writeAnswer } from "./answer_bytes.ts";
 import {
   ANSWERED,
   FAILED,
@@ -67,15 +68,21 @@ class Scorer {
   /** Answers are encoded here, then copied into the ring: no new buffer per answer. */
   #scratch = new Uint8Array(64 * 1024);
 
-  #answer(id: number, text: string, records: number, survived: number) {
+  /** The scratch, at least `bytes` long. */
+  #room(bytes: number): Uint8Array {
+    if (this.#scratch.length < bytes) this.#scratch = new Uint8Array(bytes);
+    return this.#scratch;
+  }
+
+  // Awaited by every caller before the next answer, so the scratch is never overwritten early.
+  #answer(id: number, body: Uint8Array, records: number, survived: number) {
+    return this.replies.write([id, ANSWERED, records, survived], body);
+  }
+
+  #answerText(id: number, text: string, records: number, survived: number) {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.#scratch.length < text.length * 3) this.#scratch = new Uint8Array(text.length * 3);
-    const { written } = encoder.encodeInto(text, this.#scratch);
-    // Awaited by every caller before the next answer, so the scratch is never overwritten early.
-    return this.replies.write(
-      [id, ANSWERED, records, survived],
-      this.#scratch.subarray(0, written),
-    );
+    const { written } = encoder.encodeInto(text, this.#room(text.length * 3));
+    return this.#answer(id, this.#scratch.subarray(0, written), records, survived);
   }
 
   #fail(id: number, err: unknown) {
@@ -95,7 +102,7 @@ class Scorer {
         const batch = parseRequestPieces(pieces, mediaType(type), this.model.inputNames);
         if (explain === 1) {
           const { body: text, labels } = await explainedBody(this.model, batch, mediaType(accept));
-          await this.#answer(id, text, batch.length, labels.reduce((a, b) => a + b, 0));
+          await this.#answerText(id, text, batch.length, labels.reduce((a, b) => a + b, 0));
         } else plain.push({ id, accept: mediaType(accept), batch });
       } catch (err) {
         await this.#fail(id, err);
@@ -113,7 +120,8 @@ class Scorer {
     for (const [i, { id, accept, batch }] of plain.entries()) {
       const out = parts[i];
       const survived = out.labels.reduce((a, b) => a + b, 0);
-      await this.#answer(id, formatBody(batch.ids, out, accept), batch.length, survived);
+      const body = writeAnswer(batch.ids, out, accept, this.#room(answerCapacity(batch.length)));
+      await this.#answer(id, body, batch.length, survived);
     }
   }
 }
