@@ -11,7 +11,7 @@
 import { OnnxModel } from "../src/inference/model.ts";
 import { releaseIdleMemory } from "./memory.ts";
 import { lowerThreadPriority } from "./priority.ts";
-import { answerBody, utf8Bytes } from "./offload.ts";
+import { answerBodyBytes } from "./offload.ts";
 import { type MediaType, RequestError } from "./payload.ts";
 
 type Job = { id: number; bytes: Uint8Array; type: MediaType; accept: MediaType; explain: boolean };
@@ -22,15 +22,14 @@ let busy = 0;
 async function answer({ id, bytes, type, accept, explain }: Job) {
   busy++;
   try {
-    const { text, records, survived } = await answerBody(
+    const { body, records, survived } = await answerBodyBytes(
       await model!,
       bytes,
       type,
       accept,
       explain,
     );
-    const body = utf8Bytes(text);
-    self.postMessage({ id, ok: true, body, records, survived }, [body.buffer]);
+    self.postMessage({ id, ok: true, body, records, survived }, [body.buffer as ArrayBuffer]);
   } catch (err) {
     if (err instanceof RequestError) {
       const { status, code, message, record, field } = err;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { answerBody, utf8Bytes } from "../container/offload.ts";
+import { answerBody, startOffload, utf8Bytes } from "../container/offload.ts";
 import { type MediaType, RequestError } from "../container/payload.ts";
 import { startScoring } from "../container/scoring.ts";
 import { OnnxModel } from "../src/inference/model.ts";
@@ -116,5 +116,31 @@ Deno.test("scoring worker: requests that keep arriving at a stuck Worker are not
     assert.deepEqual(reports, [1], "only the start of the busy spell counts as progress");
   } finally {
     await scoring.stop();
+  }
+});
+
+Deno.test("offload worker: its answers (large, explained, refused, every media type) match answers computed on this thread", async () => {
+  const [header, ...rows] = (await Deno.readTextFile(`${SHARED_DATA}/train.csv`)).split(/\r?\n/)
+    .filter((l) => l !== "");
+  const whole = [header, ...rows].join("\n");
+  const bodies: [string, MediaType, MediaType, boolean][] = [
+    ...(["application/json", "text/csv", "application/jsonlines"] as const).map((
+      accept,
+    ): [string, MediaType, MediaType, boolean] => [whole, "text/csv", accept, false]),
+    ["Pclass,Sex\n" + "3,male\n".repeat(40_000), "text/csv", "application/jsonlines", false],
+    [[header, ...rows.slice(0, 40)].join("\n"), "text/csv", "text/csv", true],
+    [whole.replace(/,male,/, ",robot,"), "text/csv", "application/json", false],
+  ];
+  const model = await OnnxModel.load(MODEL);
+  const offload = startOffload(MODEL, 1);
+  try {
+    for (const [i, [b, t, a, e]] of bodies.entries()) {
+      const remote = await outcome(offload.answer(utf8Bytes(b), t, a, e));
+      const local = await outcome(answerBody(model, utf8Bytes(b), t, a, e));
+      assert.deepEqual(remote, local, `body ${i} (${t} -> ${a}${e ? ", explained" : ""})`);
+    }
+  } finally {
+    await offload.stop();
+    await model.release();
   }
 });
