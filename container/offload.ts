@@ -63,6 +63,13 @@ export const parseRequestBatch = (
   inputNames: readonly string[],
 ): ModelBatch => parseRequestPieces(decodePieces(bytes, type), type, inputNames);
 
+/** A body's records and their predictions, here; bad input is a {@link RequestError}. */
+async function predicted(model: OnnxModel, bytes: Uint8Array, type: MediaType) {
+  const batch = parseRequestBatch(bytes, type, model.inputNames);
+  const out = await model.predict(batch.inputs);
+  return { batch, out, records: batch.length, survived: out.labels.reduce((a, b) => a + b, 0) };
+}
+
 /** Answers a body here, on this thread; bad input is a {@link RequestError}. */
 export async function answerBody(
   model: OnnxModel,
@@ -71,17 +78,13 @@ export async function answerBody(
   accept: MediaType,
   explain = false,
 ): Promise<{ text: string; records: number; survived: number }> {
-  const batch = parseRequestBatch(bytes, type, model.inputNames);
   if (explain) {
+    const batch = parseRequestBatch(bytes, type, model.inputNames);
     const { body, labels } = await explainedBody(model, batch, accept);
     return { text: body, records: batch.length, survived: labels.reduce((a, b) => a + b, 0) };
   }
-  const out = await model.predict(batch.inputs);
-  return {
-    text: formatBody(batch.ids, out, accept),
-    records: batch.length,
-    survived: out.labels.reduce((a, b) => a + b, 0),
-  };
+  const { batch, out, records, survived } = await predicted(model, bytes, type);
+  return { text: formatBody(batch.ids, out, accept), records, survived };
 }
 
 /**
@@ -100,15 +103,10 @@ export async function answerBodyBytes(
     const { text, records, survived } = await answerBody(model, bytes, type, accept, true);
     return { body: utf8Bytes(text), records, survived };
   }
-  const batch = parseRequestBatch(bytes, type, model.inputNames);
-  const out = await model.predict(batch.inputs);
-  const room = new ArrayBuffer(answerCapacity(batch.length));
+  const { batch, out, records, survived } = await predicted(model, bytes, type);
+  const room = new ArrayBuffer(answerCapacity(records));
   const { length } = writeAnswer(batch.ids, out, accept, new Uint8Array(room));
-  return {
-    body: new Uint8Array(room.transfer(length)), // just the bytes written
-    records: batch.length,
-    survived: out.labels.reduce((a, b) => a + b, 0),
-  };
+  return { body: new Uint8Array(room.transfer(length)), records, survived }; // just the bytes written
 }
 
 /** The UTF-8 of `text`, for a transfer between threads. */

@@ -65,7 +65,7 @@ interface Parsed {
 class Scorer {
   constructor(readonly model: OnnxModel, readonly replies: ByteRing) {}
 
-  /** Answers are encoded here, then copied into the ring: no new buffer per answer. */
+  /** Answers are written here, then copied into the ring: no new buffer per answer. */
   #scratch = new Uint8Array(64 * 1024);
 
   /** The scratch, at least `bytes` long. */
