@@ -118,3 +118,41 @@ Deno.test("memory: idle release runs once per burst, never with requests in flig
 Deno.test("memory: the idle release finds glibc", () => {
   assert.equal(releaseIdleMemory(), true);
 });
+
+Deno.test("memory: the heap bound collects V8's garbage once the heap passes it, and not again for what survives", async () => {
+  // In a process of its own started as the server is (--expose-gc), so that the heap read is
+  // this script's alone.
+  const script = `
+    import { getHeapStatistics } from "node:v8";
+    import { heapBound } from "${new URL("./memory.ts", import.meta.url)}";
+    const used = () => getHeapStatistics().used_heap_size;
+    const MB = 1024 * 1024;
+    const check = heapBound({ floorBytes: 16 * MB });
+    const rows = (n) => Array.from({ length: n }, (_, i) => ({ id: i, name: "passenger " + i }));
+    const quiet = check(); // what start-up left is under the bound
+    let garbage = rows(400_000);
+    const withGarbage = used();
+    garbage = undefined;
+    const collected = check();
+    const afterCollection = used();
+    const live = rows(400_000); // 20 MB or more that survive: the bound moves above them
+    const first = check();
+    const second = check();
+    console.log(JSON.stringify({
+      quiet, withGarbage, collected, afterCollection, live: live.length, first, second,
+      liveUsed: used(),
+    }));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--expose-gc,--max-semi-space-size=2", script],
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout));
+  const MB = 1024 * 1024;
+  assert.equal(r.quiet, false, "no collection under the bound");
+  assert.ok(r.withGarbage > 20 * MB, `the garbage took the heap to ${r.withGarbage / MB} MB`);
+  assert.equal(r.collected, true, "collected once over the bound");
+  assert.ok(r.afterCollection < 16 * MB, `${r.afterCollection / MB} MB after the collection`);
+  assert.equal(r.first, true, "the live rows pass the bound once");
+  assert.equal(r.second, false, "what survived a collection does not start another");
+  assert.ok(r.liveUsed > 16 * MB, `${r.liveUsed / MB} MB live`);
+});

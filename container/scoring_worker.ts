@@ -13,7 +13,7 @@ import type { ModelBatch } from "../src/codec/batch.ts";
 import { OnnxModel } from "../src/inference/model.ts";
 import { ByteRing, type RingMessage } from "./byte_ring.ts";
 import { explainedBody } from "./explain.ts";
-import { releaseIdleMemory, releaseWhenIdle } from "./memory.ts";
+import { heapBound, releaseIdleMemory, releaseWhenIdle } from "./memory.ts";
 import { concatBatches, splitPredictions } from "./micro_batch.ts";
 import { decodePieces } from "./body_pieces.ts";
 import { parseRequestBatch, parseRequestPieces, utf8Bytes } from "./offload.ts";
@@ -181,6 +181,7 @@ async function nextGroup(requests: ByteRing): Promise<Request[] | undefined> {
 }
 
 async function serve(scorer: Scorer, requests: ByteRing) {
+  const boundHeap = heapBound();
   while (!stopping) {
     const group = await nextGroup(requests);
     if (!group) continue;
@@ -191,6 +192,7 @@ async function serve(scorer: Scorer, requests: ByteRing) {
       counts.inFlight -= group.length;
       counts.answered += group.length;
     }
+    boundHeap(); // between groups: a collection here holds up no answer already written
   }
 }
 
