@@ -112,11 +112,7 @@ export interface Release {
  */
 export function releaseIdleMemory(): boolean {
   // "last-resort": the collection that also shrinks the young generation and unmaps free pages.
-  (globalThis as { gc?: (options?: object) => void }).gc?.({
-    type: "major",
-    execution: "sync",
-    flavor: "last-resort",
-  });
+  collectGarbage({ flavor: "last-resort" });
   const glibc = libc();
   glibc?.symbols.malloc_trim(0n);
   return glibc !== null;
@@ -164,37 +160,31 @@ export function releaseWhenIdle(
   return () => clearInterval(timer);
 }
 
-/** What {@link heapBound} reads and calls; injectable for tests. */
-export interface HeapBoundOptions {
-  /** Bytes the isolate's heap holds, live and garbage (default V8's used_heap_size). */
-  used?: () => number;
-  /** A full collection of this isolate (default V8's, when deno runs with --expose-gc). */
-  collect?: () => void;
-  /** The lowest bound, bytes (default 16 MB). */
-  floorBytes?: number;
+/**
+ * A full, synchronous V8 collection of this isolate (`flavor` "last-resort" also shrinks the
+ * young generation); nothing without `--expose-gc`.
+ */
+function collectGarbage(options: { flavor?: "last-resort" } = {}): void {
+  (globalThis as { gc?: (options?: object) => void }).gc?.({
+    type: "major",
+    execution: "sync",
+    ...options,
+  });
 }
 
 /**
  * Returns a check to call between requests: once the isolate's heap holds more than the bound
- * it collects at once, and the next bound is twice what survived (never under the floor).
- * Why: V8 lets the old generation grow to four times what survived its last collection before
- * the next, and in some runs a scoring Worker's heap so swung between 14 and 30 MB (most runs stay
- * under 12 MB). Collecting sooner only then costs nothing in the other runs.
+ * (`floorBytes` at first) it collects at once, and the next bound is twice what survived, never
+ * under the floor. Why: V8 lets the old generation grow to four times what survived its last
+ * collection before the next, and in some runs a scoring Worker's heap so swung between 14 and
+ * 30 MB (the other runs stayed under 12 MB).
  */
-export function heapBound(options: HeapBoundOptions = {}): () => boolean {
-  const {
-    used = () => getHeapStatistics().used_heap_size,
-    collect = () =>
-      (globalThis as { gc?: (options?: object) => void }).gc?.({
-        type: "major",
-        execution: "sync",
-      }),
-    floorBytes = 16 * 1024 * 1024,
-  } = options;
+export function heapBound(floorBytes = 16 * 1024 * 1024): () => boolean {
+  const used = () => getHeapStatistics().used_heap_size;
   let bound = floorBytes;
   return () => {
     if (used() <= bound) return false;
-    collect();
+    collectGarbage();
     bound = Math.max(floorBytes, 2 * used());
     return true;
   };

@@ -127,7 +127,7 @@ Deno.test("memory: the heap bound collects V8's garbage once the heap passes it,
     import { heapBound } from "${new URL("./memory.ts", import.meta.url)}";
     const used = () => getHeapStatistics().used_heap_size;
     const MB = 1024 * 1024;
-    const check = heapBound({ floorBytes: 16 * MB });
+    const check = heapBound(16 * MB);
     const rows = (n) => Array.from({ length: n }, (_, i) => ({ id: i, name: "passenger " + i }));
     const quiet = check(); // what start-up left is under the bound
     let garbage = rows(400_000);
