@@ -12,7 +12,7 @@
 import { parseOrExit } from "../src/util/command.ts";
 import { benchServerCommand } from "./bench_commands.ts";
 import { benchPassengers, bodies, take } from "./bench_bodies.ts";
-import { probeEngine } from "./engine_throughput.ts";
+import { probeEngine, probeEngineTogether } from "./engine_throughput.ts";
 import { startServer } from "./launch.ts";
 import { releaseStartupMemory } from "./memory.ts";
 
@@ -164,8 +164,11 @@ const { figures: engineBefore, breakdowns } = await probeEngine(MODEL, unitThrea
   ...engineOptions,
   breakdown: true,
 });
-const engineAlone = async () =>
-  (await probeEngine(MODEL, unitThreads, { runs: 1, seconds: 1 })).figures.perThread;
+// The engine's own limit: one session per scoring Worker, all running at once (they share the
+// cores' caches and memory bandwidth, so this is less than units x one session alone).
+const togetherBefore = await probeEngineTogether(MODEL, unitThreads, units, engineOptions);
+const engineTogether = async () =>
+  (await probeEngineTogether(MODEL, unitThreads, units, { runs: 1, seconds: 1 })).total;
 
 // This process is deno too: the pages of deno's code that it has resident could not be paged
 // out by the server's start-up release (Linux pages out only what no other process maps), and
@@ -220,23 +223,27 @@ try {
   const c16 = await watched("1 record x 16", () => median(one, 16));
   // 8 connections: SO_REUSEPORT spreads connections over the units by hash, 4 can land unevenly.
   const b100 = await watched("100 records", () => median(batch(100), 8));
-  // Each 1000-record run follows a 1 s run of onnxruntime alone: the machine's speed drifts
-  // between minutes, so each efficiency compares figures taken seconds apart.
+  // Each 1000-record run follows a 1 s run of onnxruntime's sessions at once: the machine's
+  // speed drifts between minutes, so each efficiency compares figures taken seconds apart.
   const rssUnderLoad: number[] = [];
-  const batches: Record<string, { records: Stats; efficiency: Stats; p50: number }> = {};
+  const batches: Record<
+    string,
+    { records: Stats; efficiency: Stats; engine: Stats; p50: number }
+  > = {};
   for (const [type, body] of Object.entries(thousandBodies)) {
-    const runs: { records: number; efficiency: number; p50: number }[] = [];
+    const runs: { records: number; efficiency: number; engine: number; p50: number }[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const alone = await engineAlone();
+      const engine = await engineTogether();
       const { result, rss } = await sampled(() => load(server.url, body, 8, 3, type));
       rssUnderLoad.push(...rss);
       highest[`1000 ${type}`] = Math.max(highest[`1000 ${type}`] ?? 0, ...rss);
       const records = result.rps * 1000;
-      runs.push({ records, efficiency: records / (units * alone), p50: result.p50 });
+      runs.push({ records, efficiency: records / engine, engine, p50: result.p50 });
     }
     batches[type] = {
       records: stats(runs.map((r) => r.records)),
       efficiency: stats(runs.map((r) => r.efficiency)),
+      engine: stats(runs.map((r) => r.engine)),
       p50: stats(runs.map((r) => r.p50)).median,
     };
   }
@@ -244,7 +251,9 @@ try {
   await new Promise((r) => setTimeout(r, 2500)); // idle: each unit gives its burst memory back
   const settled = await memory();
   const engineAfter = (await probeEngine(MODEL, unitThreads, engineOptions)).figures;
-  const ceiling = ((engineBefore.perThread + engineAfter.perThread) / 2) * units;
+  const togetherAfter = await probeEngineTogether(MODEL, unitThreads, units, engineOptions);
+  const linearCeiling = ((engineBefore.perThread + engineAfter.perThread) / 2) * units;
+  const ceiling = (togetherBefore.total + togetherAfter.total) / 2;
 
   const f = (x: number) => x.toFixed(3);
   const n = (x: number) => x.toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -265,10 +274,18 @@ try {
         `${n(e.perThread)} rows/s ${range(e)}, ${e.msPerBatch.toFixed(2)} ms per batch`,
     );
   }
+  for (const [when, t] of [["before", togetherBefore], ["after", togetherAfter]] as const) {
+    console.log(
+      `onnxruntime, ${units} sessions at once (${when} the loads; one process each, ` +
+        `${unitThreads} thread each): ${n(t.total)} rows/s ${range(t)}, measuring together ` +
+        `${pct(t.overlap)} of the time`,
+    );
+  }
   console.log(
-    `ceiling: ${units} scoring Workers x onnxruntime's one-thread rows/s (mean of before and ` +
-      `after: ` +
-      `${n(ceiling)} rows/s; each 1000-record efficiency below uses a run taken just before it)`,
+    `ceiling: onnxruntime's ${units} sessions at once, one per scoring Worker (mean of before ` +
+      `and after: ${n(ceiling)} rows/s, ${pct(ceiling / linearCeiling)} of ${units} x one ` +
+      `session alone, ${n(linearCeiling)}); each 1000-record efficiency below uses a 1 s run of ` +
+      `them taken just before it`,
   );
   console.log(`cold start to first /ping 200: ${coldMs.toFixed(0)} ms (deno run, loopback)`);
   console.log(`RSS after start (model loaded, no request yet): ${describeMemory(afterStart)}`);
@@ -290,7 +307,8 @@ try {
     console.log(
       `1000-record ${type} bodies, 8 connections: ${n(r.records.median)} records/s ` +
         `${range(r.records)}, p50 ${r.p50.toFixed(1)} ms, efficiency ${pct(r.efficiency.median)} ` +
-        `(runs ${pct(r.efficiency.min)}-${pct(r.efficiency.max)}; goal >= 80 %)`,
+        `(runs ${pct(r.efficiency.min)}-${pct(r.efficiency.max)}; goal >= 80 %), ` +
+        `${pct(r.records.median / linearCeiling)} of ${units} x one session alone`,
     );
   }
   for (const { type, ms } of breakdowns) {

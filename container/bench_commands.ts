@@ -15,14 +15,16 @@ export const benchServerCommand = defineCommand({
 Starts the server (deno task serve, on 127.0.0.1) and prints:
 - onnxruntime alone on the committed model: rows/s of one session on one thread, 1000-row
 batches from test.csv and train.csv encoded with the codec, in a child process (before and after
-the server's loads; so that no onnxruntime pages are shared with the server);
+the server's loads; so that no onnxruntime pages are shared with the server), and of one such
+session per scoring Worker running at once (a child process each, released together);
 - per 1000-record request of each media type, in that child process: UTF-8 decoding, parsing and
 validation into the model's inputs, onnxruntime, the answer (ms, medians);
 - cold start, RSS after start, 1-record latency (serial) and req/s (16 connections), 100- and
 1000-record JSON bodies, and 1000-record CSV and JSON-lines bodies (records/s);
-- efficiency: the server's records/s over scoring Workers x onnxruntime's one-thread rows/s, for
-1000-record bodies per run against a 1 s onnxruntime run taken just before it (the machine's
-speed drifts: compare ratios, not absolute figures, between runs);
+- efficiency: the server's records/s over onnxruntime's rows/s with one session per scoring
+Worker at once, for 1000-record bodies per run against a 1 s run of them taken just before it
+(the machine's speed drifts: compare ratios, not absolute figures, between runs), and over
+scoring Workers x one session alone (which leaves out what the sessions cost each other);
 - memory of the server process: steady state (median of samples) and peak under the loads (the
 highest sample of each load, the start-up peak), at their end and 2.5 s after (this process pages
 out its own code before it starts the server: Linux does not page out, in the server's start-up

@@ -3,8 +3,9 @@
  * cost, since everything else (reading, parsing, validating, encoding, writing) comes on top.
  * The session is created as the server creates one (one intra-op thread per scoring Worker by
  * default) and fed an already-encoded batch. onnxruntime-node's run occupies the calling thread
- * (two sessions in one isolate do not overlap: measured), so the ceiling of a server with U
- * units is U times this figure.
+ * (two sessions in one isolate do not overlap: measured), so U sessions at once run in U child
+ * processes, started together: U times one session alone overstates what U cores give when the
+ * sessions share caches and memory bandwidth (2 CPUs: 85-88 % of it, measured 2026-12-03).
  * @module
  */
 
@@ -92,6 +93,46 @@ export interface ProbeResult {
   breakdowns: { type: MediaType; ms: Breakdown }[];
 }
 
+/** What the child is told: the probe, and whether to wait for "go" on stdin once warm. */
+interface ChildRequest extends ProbeRequest {
+  modelPath: string;
+  threads: number;
+  together?: boolean;
+}
+
+const READY = "ready";
+
+function probeChild(request: ChildRequest, stdin: "piped" | "null"): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL(import.meta.url).pathname, JSON.stringify(request)],
+    stdin,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** The child's stdout as lines, one at a time. */
+async function* linesOf(child: Deno.ChildProcess): AsyncGenerator<string> {
+  let pending = "";
+  for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+    pending += text;
+    let end;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      yield pending.slice(0, end);
+      pending = pending.slice(end + 1);
+    }
+  }
+  if (pending) yield pending;
+}
+
+async function lastLine(lines: AsyncGenerator<string>, child: Deno.ChildProcess) {
+  let last = "";
+  for await (const line of lines) last = line;
+  const status = await child.status;
+  if (!status.success) throw new Error(`the onnxruntime probe failed (exit ${status.code})`);
+  return JSON.parse(last);
+}
+
 /**
  * onnxruntime's throughput on 1000 of the benchmark's passengers, measured in a child process
  * that exits afterwards. In the benchmark's own process, onnxruntime's and deno's code pages
@@ -104,36 +145,102 @@ export async function probeEngine(
   threads: number,
   request: ProbeRequest,
 ): Promise<ProbeResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      new URL(import.meta.url).pathname,
-      JSON.stringify({ modelPath, threads, ...request }),
-    ],
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error(`the onnxruntime probe failed (exit ${out.code})`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  const child = probeChild({ modelPath, threads, ...request }, "null");
+  return await lastLine(linesOf(child), child);
+}
+
+/** `sessions` sessions of onnxruntime running at once: their rows/s added up. */
+export interface TogetherFigures {
+  /** Sum of the sessions' rows/s in the same run (median of the runs). */
+  total: number;
+  min: number;
+  max: number;
+  sessions: number;
+  /** The time all sessions measured at once over the time any did (1 = fully together). */
+  overlap: number;
+}
+
+/**
+ * `sessions` child processes, each one session as {@link probeEngine}'s, loaded and warmed
+ * first and then released at the same moment, so that their runs overlap (each lasts the same
+ * seconds, back to back): the engine's own limit with one session per scoring Worker.
+ */
+export async function probeEngineTogether(
+  modelPath: string,
+  threads: number,
+  sessions: number,
+  request: { runs: number; seconds: number },
+): Promise<TogetherFigures> {
+  const children = Array.from(
+    { length: sessions },
+    () => probeChild({ modelPath, threads, ...request, together: true }, "piped"),
+  );
+  const lines = children.map(linesOf);
+  try {
+    for (const [i, child] of children.entries()) {
+      const first = await lines[i].next();
+      if (first.done || first.value !== READY) {
+        throw new Error(`the onnxruntime probe did not start (exit ${(await child.status).code})`);
+      }
+    }
+    const go = new TextEncoder().encode("go\n");
+    await Promise.all(children.map(async (child) => {
+      const writer = child.stdin.getWriter();
+      await writer.write(go);
+      await writer.close();
+    }));
+    const results: { rates: number[]; window: [number, number] }[] = await Promise.all(
+      children.map((child, i) => lastLine(lines[i], child)),
+    );
+    const totals = results[0].rates.map((_, r) => results.reduce((sum, c) => sum + c.rates[r], 0))
+      .sort((a, b) => a - b);
+    const starts = results.map((c) => c.window[0]), ends = results.map((c) => c.window[1]);
+    const overlap = (Math.min(...ends) - Math.max(...starts)) /
+      (Math.max(...ends) - Math.min(...starts));
+    return {
+      total: totals[Math.floor(totals.length / 2)],
+      min: totals[0],
+      max: totals[totals.length - 1],
+      sessions,
+      overlap,
+    };
+  } finally {
+    for (const child of children) {
+      try {
+        child.kill();
+      } catch { /* already exited */ }
+    }
+  }
 }
 
 if (import.meta.main) {
   const { benchPassengers, bodies, columnsOf, take } = await import("./bench_bodies.ts");
   const { requestBreakdown } = await import("./request_breakdown.ts");
-  const { modelPath, threads, runs, seconds, breakdown } = JSON.parse(Deno.args[0]) as
-    & ProbeRequest
-    & { modelPath: string; threads: number };
+  const { modelPath, threads, runs, seconds, breakdown, together } = JSON.parse(
+    Deno.args[0],
+  ) as ChildRequest;
   const thousand = take((await benchPassengers()).records, 1000);
   const engine = await openEngine(modelPath, columnsOf(thousand), threads);
-  const figures = await engineThroughput(engine, thousand.length, { runs, seconds });
-  const breakdowns: ProbeResult["breakdowns"] = [];
-  if (breakdown) {
-    for (const [type, body] of Object.entries(bodies(thousand))) {
-      breakdowns.push({
-        type: type as MediaType,
-        ms: await requestBreakdown(engine.model, body, type as MediaType),
-      });
+  if (together) {
+    console.log(READY);
+    // Wait for the parent's "go" (stdin ends after it): every session starts measuring at once.
+    for await (const _ of Deno.stdin.readable) break;
+    const rates: number[] = [];
+    const start = performance.timeOrigin + performance.now();
+    for (let r = 0; r < runs; r++) rates.push(await engine.measure(seconds));
+    const window = [start, performance.timeOrigin + performance.now()];
+    console.log(JSON.stringify({ rates, window }));
+  } else {
+    const figures = await engineThroughput(engine, thousand.length, { runs, seconds });
+    const breakdowns: ProbeResult["breakdowns"] = [];
+    if (breakdown) {
+      for (const [type, body] of Object.entries(bodies(thousand))) {
+        breakdowns.push({
+          type: type as MediaType,
+          ms: await requestBreakdown(engine.model, body, type as MediaType),
+        });
+      }
     }
+    console.log(JSON.stringify({ figures, breakdowns }));
   }
-  console.log(JSON.stringify({ figures, breakdowns }));
 }
