@@ -4,8 +4,9 @@
  * The session is created as the server creates one (one intra-op thread per scoring Worker by
  * default) and fed an already-encoded batch. onnxruntime-node's run occupies the calling thread
  * (two sessions in one isolate do not overlap: measured), so U sessions at once run in U child
- * processes, started together: U times one session alone overstates what U cores give when the
- * sessions share caches and memory bandwidth (2 CPUs: 85-88 % of it, measured 2026-12-03).
+ * processes, started together: U times one session alone is not what U cores give, since the
+ * sessions share caches and memory bandwidth and one session alone swings with what else the
+ * cores run (2 shared CPUs, 2026-12-03: two at once gave 0.85 to 1.18 of twice one alone).
  * @module
  */
 
