@@ -10,6 +10,8 @@
  * @module
  */
 
+import { logLine } from "./log_lines.ts";
+
 /**
  * Error codes the server answers with (container/app.ts, payload.ts); others count as "other".
  * Admission control's "overloaded" is not an error here: it counts as a shed request.
@@ -141,7 +143,7 @@ const kindIndex = new Map<string, number>(ERROR_KINDS.map((k, i) => [k, i]));
 /** Metrics of one serving unit, adding to the shared counters. */
 export function createMetrics(
   config: MetricsConfig,
-  write: (line: string) => void = (line) => console.log(line),
+  write: (line: string) => void = logLine,
   now: () => number = Date.now,
 ): Metrics {
   const counters = new BigInt64Array(config.counters);

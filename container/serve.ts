@@ -19,6 +19,7 @@ import { createMetrics, type MetricsConfig } from "./metrics.ts";
 import { startScoring } from "./scoring.ts";
 import { type Packing, startPool } from "./answer_pool.ts";
 import { utf8Bytes } from "./offload.ts";
+import { logLine } from "./log_lines.ts";
 
 export interface UnitConfig {
   hostname: string;
@@ -46,7 +47,8 @@ export interface UnitConfig {
   scoringModule?: string;
 }
 
-export const log = (entry: Record<string, unknown>) => console.log(JSON.stringify(entry));
+/** One JSON line of the server's log (buffered: log_lines.ts). */
+export const log = (entry: Record<string, unknown>) => logLine(JSON.stringify(entry));
 
 /**
  * A running unit: `ready` settles after warm-up; `warmUp` runs one more prediction (after

@@ -10,6 +10,7 @@ import { admissionLimits, clientLimits, workersPerUnit } from "./limits.ts";
 import { releaseStartupMemory, residentMb } from "./memory.ts";
 import { metricsConfigFromEnv } from "./metrics.ts";
 import { HealthBoard } from "./health.ts";
+import { flushLog } from "./log_lines.ts";
 import { log, startUnit } from "./serve.ts";
 import { startWorkerUnit } from "./worker_unit.ts";
 import { command } from "./serve_command.ts";
@@ -17,6 +18,7 @@ import { parseOrExit } from "../src/util/command.ts";
 
 function die(message: string): never {
   log({ level: "fatal", message });
+  flushLog();
   Deno.exit(1);
 }
 
@@ -143,6 +145,7 @@ const stop = async (signal: string) => {
   setTimeout(() => die("shutdown took longer than 20 s"), 20_000);
   await Promise.all([main.stop(), ...extra.map((unit) => unit.stop())]);
   log({ level: "info", message: "stopped" });
+  flushLog();
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
