@@ -1,7 +1,8 @@
 /**
- * The server's log lines (access log, EMF metrics, events) to stdout, a few together. Each
- * answer logs two lines, and console.log cost 8-11 µs a line (to a pipe or /dev/null) where a
- * single-record request costs 110-150 µs of CPU in all: buffered, a line costs under 1 µs.
+ * The server's per-request log lines (access log, EMF metrics) to stdout, a few together (an
+ * event's line flushes them: serve.ts `log`). Each answer logs two lines, and console.log cost
+ * 8-11 µs a line (to a pipe or /dev/null) where a single-record request costs 110-150 µs of CPU
+ * in all: buffered, a line costs under 1 µs.
  * Lines wait at most {@link FLUSH_MS} and are written whole, in order, a write never over
  * {@link WRITE_BYTES} (a pipe's atomic size, so that two threads' writes do not interleave
  * within a line), and before the isolate exits: on Deno.exit or the end of the event loop

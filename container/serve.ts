@@ -19,7 +19,7 @@ import { createMetrics, type MetricsConfig } from "./metrics.ts";
 import { startScoring } from "./scoring.ts";
 import { type Packing, startPool } from "./answer_pool.ts";
 import { utf8Bytes } from "./offload.ts";
-import { logLine } from "./log_lines.ts";
+import { flushLog, logLine } from "./log_lines.ts";
 
 export interface UnitConfig {
   hostname: string;
@@ -47,8 +47,15 @@ export interface UnitConfig {
   scoringModule?: string;
 }
 
-/** One JSON line of the server's log (buffered: log_lines.ts). */
-export const log = (entry: Record<string, unknown>) => logLine(JSON.stringify(entry));
+/**
+ * One JSON line of the server's log. A request's line waits with the others (log_lines.ts); an
+ * event's (it has a `message`: start-up, errors, shutdown) is written at once, with what
+ * waited before it.
+ */
+export const log = (entry: Record<string, unknown>) => {
+  logLine(JSON.stringify(entry));
+  if ("message" in entry) flushLog();
+};
 
 /**
  * A running unit: `ready` settles after warm-up; `warmUp` runs one more prediction (after
