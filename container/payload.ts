@@ -7,13 +7,14 @@
 
 import { BatchBuilder, type ModelBatch } from "../src/codec/batch.ts";
 import {
+  cellsInto,
   columnsFromRecords,
   columnsFromRows,
   type RawColumns,
   recordsInto,
   rowsInto,
 } from "../src/codec/columns.ts";
-import { CsvError, parseCsv } from "../src/codec/csv.ts";
+import { type CsvCells, CsvError, scanCsv } from "../src/codec/csv.ts";
 import { jsonSyntaxProblem } from "../src/codec/json_syntax.ts";
 import { HEADERLESS_COLUMNS, headerlessColumns } from "../src/codec/schema.ts";
 import { FieldError } from "../src/codec/values.ts";
@@ -106,9 +107,20 @@ function fromFieldError(err: unknown): never {
 interface Target<T> {
   records(list: readonly unknown[]): T;
   rows(header: readonly string[], data: readonly (readonly unknown[])[]): T;
+  /** The CSV rows `from`.. of `cells` under `header`. */
+  cells(header: readonly string[], cells: CsvCells, from: number): T;
 }
 
-const RAW: Target<RawColumns> = { records: columnsFromRecords, rows: columnsFromRows };
+/** Every field; CSV as rows of strings (the reference the server's cell reader is tested on). */
+const RAW: Target<RawColumns> = {
+  records: columnsFromRecords,
+  rows: columnsFromRows,
+  cells: (header, cells, from) =>
+    columnsFromRows(
+      header,
+      Array.from({ length: cells.rows - from }, (_, r) => cells.rowTexts(from + r)),
+    ),
+};
 
 /** Straight into the graph inputs `inputNames`: no intermediate columns. */
 function batchOf(inputNames: readonly string[]): Target<ModelBatch> {
@@ -121,6 +133,11 @@ function batchOf(inputNames: readonly string[]): Target<ModelBatch> {
     rows(header, data) {
       const builder = new BatchBuilder(inputNames, data.length);
       rowsInto(header, data, builder);
+      return builder.build();
+    },
+    cells(header, cells, from) {
+      const builder = new BatchBuilder(inputNames, cells.rows - from);
+      cellsInto(header, cells, from, builder);
       return builder.build();
     },
   };
@@ -223,19 +240,19 @@ function parseJson<T>(text: string, target: Target<T>): T {
 
 /** CSV: a header row naming Pclass and Sex, or Kaggle's column order (test.csv, or train.csv). */
 function parseCsvBody<T>(text: string, target: Target<T>): T {
-  let table: string[][];
+  let cells: CsvCells;
   try {
-    table = parseCsv(text);
+    cells = scanCsv(text);
   } catch (err) {
     if (err instanceof CsvError) {
       throw new RequestError(400, "malformed_csv", err.message, err.line - 1);
     }
     throw err;
   }
-  if (table.length === 0) return rows(target, HEADERLESS_COLUMNS, []);
-  const first = table[0].map((c) => c.trim());
-  if (first.includes("Pclass") && first.includes("Sex")) return rows(target, first, table.slice(1));
-  const width = table[0].length;
+  if (cells.rows === 0) return rows(target, HEADERLESS_COLUMNS, []);
+  const first = cells.rowTexts(0).map((c) => c.trim());
+  if (first.includes("Pclass") && first.includes("Sex")) return fromCells(target, first, cells, 1);
+  const width = cells.width(0);
   const header = headerlessColumns(width);
   if (!header) {
     throw new RequestError(
@@ -246,16 +263,25 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
       0,
     );
   }
-  const bad = table.findIndex((r) => r.length !== width);
-  if (bad >= 0) {
-    throw new RequestError(
-      400,
-      "malformed_csv",
-      `line ${bad + 1} has ${table[bad].length} fields, expected ${width}`,
-      bad,
-    );
+  for (let r = 1; r < cells.rows; r++) {
+    if (cells.width(r) !== width) {
+      throw new RequestError(
+        400,
+        "malformed_csv",
+        `line ${r + 1} has ${cells.width(r)} fields, expected ${width}`,
+        r,
+      );
+    }
   }
-  return rows(target, header, table);
+  return fromCells(target, header, cells, 0);
+}
+
+function fromCells<T>(target: Target<T>, header: readonly string[], cells: CsvCells, from: number) {
+  try {
+    return target.cells(header, cells, from);
+  } catch (err) {
+    fromFieldError(err);
+  }
 }
 
 /**

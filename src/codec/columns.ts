@@ -4,8 +4,9 @@
  * @module
  */
 
+import type { CsvCells } from "./csv.ts";
 import { FIELD_BY_NAME, PASSENGER_FIELDS } from "./schema.ts";
-import { FieldError, parseNumber, parseString } from "./values.ts";
+import { FieldError, parseNumber, parseString, plainDecimal } from "./values.ts";
 
 /** One column per raw field: numbers as Float64Array (NaN = missing), strings with "" = missing. */
 export interface RawColumns {
@@ -60,6 +61,11 @@ export class ColumnBuilder {
       throw err;
     }
     this.length = i + 1;
+  }
+
+  /** Whether field f's values are kept (else only checked). */
+  keeps(f: number): boolean {
+    return this.#columns[f] !== undefined;
   }
 
   #grow(): void {
@@ -129,6 +135,64 @@ export function rowsInto(
     for (let f = 0; f < FIELD_COUNT; f++) values[f] = at[f] < 0 ? undefined : row[at[f]];
     sink.push(values);
   }
+}
+
+/** How {@link cellsInto} reads a field's cell. */
+const enum CellRead {
+  /** A string field kept by nobody and checked for nothing: its cell is never read. */
+  Skip,
+  Number,
+  Text,
+}
+
+/**
+ * As {@link rowsInto}, from the rows `from`.. of a CSV text's cells: the same values reach
+ * `builder`, so the same checks and errors, but a cell becomes a string only when its field
+ * needs one. A number cell of plain decimal characters (no space at either end, no quotes) is
+ * read straight from the text, as values.ts reads a plain decimal string.
+ */
+export function cellsInto(
+  header: readonly string[],
+  cells: CsvCells,
+  from: number,
+  builder: ColumnBuilder,
+): void {
+  const at = fieldColumns(header);
+  const reads = PASSENGER_FIELDS.map((field, f) => {
+    if (field.kind !== "string") return CellRead.Number;
+    const checked = field.required || field.allowed !== undefined;
+    return checked || builder.keeps(f) ? CellRead.Text : CellRead.Skip;
+  });
+  const text = cells.text;
+  const values = new Array<unknown>(FIELD_COUNT).fill(undefined);
+  for (let r = from; r < cells.rows; r++) {
+    const first = cells.rowStart(r);
+    const width = cells.width(r);
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const column = at[f];
+      const read = reads[f];
+      if (column < 0 || column >= width) values[f] = undefined;
+      else if (read === CellRead.Skip) values[f] = "";
+      else {
+        const k = first + column;
+        const start = read === CellRead.Number ? cells.plainStart(k) : -1;
+        const end = cells.end(k);
+        const plain = start >= 0 && start < end && untrimmed(text, start, end)
+          ? plainDecimal(text, start, end)
+          : undefined;
+        values[f] = plain ?? cells.cellText(k);
+      }
+    }
+    builder.push(values);
+  }
+}
+
+/** Whether text[start, end) (not empty) has nothing String.prototype.trim would take off. */
+function untrimmed(text: string, start: number, end: number): boolean {
+  const first = text.charCodeAt(start);
+  const last = text.charCodeAt(end - 1);
+  // trim's white space is ASCII up to the space, or outside ASCII.
+  return first > 32 && first < 127 && last > 32 && last < 127;
 }
 
 /**

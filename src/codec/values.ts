@@ -23,11 +23,16 @@ const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
  * The value of a plain decimal (`[+-]digits[.digits]`, `[+-].digits`) of at most 15 digits,
  * as Number() gives it, without a regular expression; undefined for any other text (which the
  * caller checks the slow way). CSV cells are numbers as text: this halves their checking.
+ * `from` and `to` read the text's characters [from, to) only (a CSV cell in the body's text).
  */
-export function plainDecimal(text: string): number | undefined {
-  const n = text.length;
-  let i = 0;
-  let c = text.charCodeAt(0);
+export function plainDecimal(
+  text: string,
+  from = 0,
+  to: number = text.length,
+): number | undefined {
+  const n = to;
+  let i = from;
+  let c = text.charCodeAt(i);
   const negative = c === 45;
   if (negative || c === 43) c = text.charCodeAt(++i);
   let mantissa = 0;
