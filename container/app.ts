@@ -6,6 +6,7 @@
  */
 
 import type { Admission, Ticket } from "./admission.ts";
+import { type Deadline, deadlines } from "./deadlines.ts";
 import { explainRequested } from "./explain.ts";
 import type { Answer } from "./offload.ts";
 import type { Metrics } from "./metrics.ts";
@@ -152,20 +153,21 @@ async function withDeadline<T>(
   deadline: () => number,
   timedOut: () => Error,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let watch: Deadline | undefined;
   const expired = new Promise<never>((_, reject) => {
     const check = () => {
-      const left = deadline() - performance.now();
-      if (left <= 0) reject(timedOut());
-      else timer = setTimeout(check, left);
+      const at = deadline();
+      if (at <= performance.now()) reject(timedOut());
+      else watch!.at = at;
     };
+    watch = deadlines.watch(check);
     check();
   });
   work.catch(() => {}); // settles after the answer when the client goes away: not unhandled
   try {
     return await Promise.race([work, expired]);
   } finally {
-    clearTimeout(timer);
+    watch!.cancel();
   }
 }
 

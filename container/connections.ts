@@ -16,6 +16,8 @@
  * @module
  */
 
+import { deadlines } from "./deadlines.ts";
+
 /** The bounds of one unit's connections. */
 export interface ConnectionLimits {
   /** Open connections at once. */
@@ -140,7 +142,6 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
     // after the client left must not start a timer, and Deno throws (uncaught, from the signal's
     // listener) when a finished connection's signal is aborted.
     let ended = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     // The timeouts cut the connection: nothing of it is in progress here (half-sent headers, an
     // idle keep-alive, or a client still sending a body after its 503). Deno refuses
     // a cut after a graceful shutdown has begun, so the two never meet.
@@ -150,15 +151,14 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
       closing = true;
       abort.abort();
     };
+    const timeout = deadlines.watch(cut);
     const arm = (ms: number) => {
-      clearTimeout(timer);
-      if (ended || closing) return;
-      timer = setTimeout(cut, ms);
+      timeout.at = ended || closing ? Infinity : performance.now() + ms;
     };
     // At shutdown: hyper's graceful shutdown finishes answers being written and closes
     // connections part-way through their headers at once.
     const close = () => {
-      clearTimeout(timer);
+      timeout.at = Infinity;
       if (closing || ended) return;
       closing = true;
       served.shutdown().catch(() => {});
@@ -166,7 +166,7 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
     arm(limits.headerTimeoutMs);
     const handle = async (req: Request) => {
       inProgress++;
-      clearTimeout(timer);
+      timeout.at = Infinity;
       let closes = false;
       try {
         const response = await handler(req);
@@ -187,7 +187,7 @@ export function serveConnections(options: ServeConnectionsOptions): Connections 
       // more.
       finished: served.finished.catch(() => {}).finally(() => {
         ended = true;
-        clearTimeout(timer);
+        timeout.cancel();
         open.delete(entry);
       }),
     };
