@@ -18,6 +18,16 @@ export interface RunningServer {
    * written once every serving unit is warm; undefined if the process ends first.
    */
   startupDone: Promise<Record<string, unknown> | undefined>;
+  /**
+   * The first log line that `match` accepts, once it has been read. The server writes a
+   * request's line up to a few milliseconds after its answer (container/log_lines.ts), so a
+   * test that has its answer may not have its line yet. Rejects with the lines so far after
+   * `seconds`, or once the process has ended without one.
+   */
+  logged(
+    match: (line: Record<string, unknown>) => boolean,
+    seconds?: number,
+  ): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -121,6 +131,22 @@ export async function startServer(
     logs,
     exited,
     startupDone: startupLine,
+    async logged(match, seconds = 10) {
+      const until = performance.now() + seconds * 1000;
+      let ended = false;
+      exited.then(() => (ended = true), () => (ended = true));
+      for (;;) {
+        const line = logs.find(match);
+        if (line) return line;
+        if (ended || performance.now() > until) {
+          throw new Error(
+            `no such log line ${ended ? "before the server exited" : `within ${seconds} s`}: ` +
+              JSON.stringify(logs.slice(-20)),
+          );
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     async stop() {
       try {
         process.kill("SIGTERM");

@@ -255,10 +255,8 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
         const answers = await Promise.all(Array.from({ length: 8 }, () => invoke(server, big)));
         assert.ok(answers.every((a) => a.status === 200));
       }
-      const released = () => server.logs.find((l) => l.message === "idle: memory released");
-      for (let i = 0; i < 100 && !released(); i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(released(), "no idle release logged within 5 s");
-      assert.equal(typeof released()!.rss_mb, "number");
+      const released = await server.logged((l) => l.message === "idle: memory released", 5);
+      assert.equal(typeof released.rss_mb, "number");
     });
   } finally {
     await server.stop();
@@ -304,8 +302,8 @@ Deno.test("server: a body that stops arriving gets 408 after SAGEMAKER_MODEL_SER
     } catch { /* cancelled already: the server closed the connection with its 408 */ }
     // The server goes on serving, and a whole body is not affected by the timeout.
     assert.equal((await invoke(server, example("passengers.json"))).status, 200);
-    const logged = server.logs.find((l) => l.status === 408);
-    assert.equal(logged?.error, "request_timeout");
+    const logged = await server.logged((l) => l.status === 408);
+    assert.equal(logged.error, "request_timeout");
   } finally {
     await server.stop();
   }
