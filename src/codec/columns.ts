@@ -114,11 +114,22 @@ export function recordsInto(records: readonly unknown[], sink: RecordSink): void
     if (record === null || typeof record !== "object" || Array.isArray(record)) {
       throw new FieldError("(record)", "expected an object with passenger fields", i);
     }
-    const object = record as Record<string, unknown>;
-    for (let f = 0; f < FIELD_COUNT; f++) values[f] = object[FIELD_NAMES[f]];
+    readFields(record as Record<string, unknown>, values);
     sink.push(values);
   }
 }
+
+/**
+ * `values[f] = record[FIELD_NAMES[f]]` for every field, written out with each name as a
+ * constant: one property read per name, each of which V8 caches for the records' shape. The
+ * loop over names was one keyed read site for eleven names, which V8 cannot cache per shape:
+ * 90 against 37 µs per 1000 records of JSON.parse's objects (2026-12-04).
+ */
+const readFields = new Function(
+  "record",
+  "values",
+  FIELD_NAMES.map((name, f) => `values[${f}] = record[${JSON.stringify(name)}];`).join("\n"),
+) as (record: Record<string, unknown>, values: unknown[]) => void;
 
 /**
  * Pushes rows of cells under `header` (CSV) into `sink`. Columns not in the schema are
