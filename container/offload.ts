@@ -39,10 +39,11 @@ export type Answer = (
 
 const encoder = new TextEncoder();
 
+const noRecords = () =>
+  new RequestError(400, "empty_payload", "the body holds no passenger records");
+
 function nonEmpty(parsed: ModelBatch): ModelBatch {
-  if (parsed.length === 0) {
-    throw new RequestError(400, "empty_payload", "the body holds no passenger records");
-  }
+  if (parsed.length === 0) throw noRecords();
   return parsed;
 }
 
@@ -54,7 +55,11 @@ export const parseRequestPieces = (
   pieces: readonly string[],
   type: MediaType,
   inputNames: readonly string[],
-): ModelBatch => nonEmpty(parseBatchPieces(pieces, type, inputNames));
+): ModelBatch => {
+  // An empty JSON body is no records, as an empty CSV or JSON-lines body is, not broken JSON.
+  if (pieces.length === 1 && !/\S/.test(pieces[0])) throw noRecords();
+  return nonEmpty(parseBatchPieces(pieces, type, inputNames));
+};
 
 /** A body straight to the model's inputs; bad input is a {@link RequestError}. */
 export const parseRequestBatch = (

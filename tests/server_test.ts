@@ -151,6 +151,10 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
         ["{not json", "application/json", 400, { error: "malformed_json" }],
         ['"text"', "application/json", 400, { error: "invalid_payload" }],
         ["[]", "application/json", 400, { error: "empty_payload" }],
+        ["", "application/json", 400, { error: "empty_payload" }],
+        [" \r\n", "application/json", 400, { error: "empty_payload" }],
+        ["", "text/csv", 400, { error: "empty_payload" }],
+        ["\n", "application/jsonlines", 400, { error: "empty_payload" }],
         ['[{"Pclass":1,"Sex":"male"},{"Pclass":"first","Sex":"male"}]', "application/json", 400, {
           error: "invalid_field",
           record: 1,
