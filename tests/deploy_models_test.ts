@@ -520,6 +520,10 @@ Deno.test("models: option sets that break AWS's rules are refused before any cal
   for (const [text, named] of badWeights) {
     assert.match(parseWeights(text).problems.join("\n"), named, text);
   }
+  // Names an empty object inherits are still valid variant names, given once.
+  for (const name of ["constructor", "toString", "hasOwnProperty"]) {
+    assert.deepEqual(parseWeights(`${name}=1`).problems, [], name);
+  }
   await assert.rejects(
     shiftTraffic(m.clients, new AwsCaller("live", () => {}), "titanic-", { primary: 1 }),
     /--endpoint "titanic-"/,

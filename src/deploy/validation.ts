@@ -198,7 +198,9 @@ export function parseWeights(
     }
     const [, name, weightText] = m;
     if (weightText === "") problems.push(`--weights ${show(pair)}: the weight is missing`);
-    if (name in weights) problems.push(`--weights: variant ${show(name)} is given twice`);
+    if (Object.hasOwn(weights, name)) {
+      problems.push(`--weights: variant ${show(name)} is given twice`);
+    }
     weights[name] = weightText === "" ? 0 : Number(weightText);
   }
   if (problems.length > 0) return { weights, problems };
