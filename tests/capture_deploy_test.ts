@@ -39,6 +39,10 @@ Deno.test("capture option: URI and sampling percentage, refusals naming the prob
   assert.throws(() => dataCaptureConfig("/tmp/capture"), /s3:\/\/BUCKET\/PREFIX\[,PERCENT\]/);
   assert.throws(() => dataCaptureConfig("s3://b-b/x,0"), /integer 1-100, got "0"/);
   assert.throws(() => dataCaptureConfig("s3://b-b/x,50,1"), /s3:\/\/BUCKET/);
+  // DestinationS3Uri takes at most 512 characters.
+  const longest = `s3://b-b/${"k".repeat(503)}`;
+  assert.equal(dataCaptureConfig(longest).DestinationS3Uri, longest);
+  assert.throws(() => dataCaptureConfig(`${longest}k`), /at most 512 characters; 513 given/);
   const serverless = {
     ...SPEC,
     serverless: { memoryMb: 2048, maxConcurrency: 5 },

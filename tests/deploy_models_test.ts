@@ -83,6 +83,7 @@ const OPTION_VARIANTS: OptionValues[] = [
   { serverless: "3072,50", "model-data": "s3://my.bucket-1/m.tar.gz" },
   { autoscale: "2,10,500", count: "2" },
   { autoscale: "1,1,0.5" },
+  { autoscale: "1,2147483647,1e108", count: "2147483647" }, // AWS's largest integer and target
   { "ab-image": IMAGE2, "ab-weight": "0.5" },
   {
     "ab-image": IMAGE2,
@@ -360,7 +361,9 @@ Deno.test("models: shift-traffic, teardown, push-image, transform and the proxy 
         { "content-type": "application/jsonlines" },
         { "instance-type": "ml.c5.2xlarge", count: "3", concurrency: "8" },
         { "max-payload-mb": "1", concurrency: "1" },
-        { "max-payload-mb": "100", concurrency: "1024" },
+        { "max-payload-mb": "100", concurrency: "1" },
+        { "max-payload-mb": "1", concurrency: "100" },
+        { "max-payload-mb": "4", concurrency: "25" },
         { "job-name": "j" },
         { input: "s3://bucket", output: "s3://bucket/" },
       ] as OptionValues[]
@@ -482,12 +485,20 @@ const INVALID: [OptionValues, RegExp][] = [
   [{ autoscale: "1,2,0" }, /TargetValue .* must be a finite number > 0/],
   [{ autoscale: "1,2,-5" }, /--autoscale target "-5"/],
   [{ autoscale: "1,2,1e400" }, /--autoscale target "Infinity"/],
+  [{ autoscale: "1,2,1e300" }, /--autoscale target "1e\+300".*2\^360/],
+  [{ autoscale: "1,2,1e-300" }, /--autoscale target "1e-300"/],
+  [{ autoscale: "1,2147483648" }, /--autoscale MAX 2147483648/],
+  [{ autoscale: "2147483648,2147483648" }, /--autoscale MIN 2147483648/],
+  [{ count: "3000000000" }, /--count 3000000000: .*at most 2147483647/],
+  [{ count: "2147483648" }, /--count 2147483648/],
   [{ autoscale: "1,2", serverless: "2048,5" }, /--autoscale applies to instance-based/],
   [{ "ab-image": IMAGE2, "ab-weight": "0" }, /--ab-weight "0"/],
   [{ "ab-image": IMAGE2, "ab-weight": "1" }, /--ab-weight "1"/],
   [{ "ab-image": "", "ab-weight": "0.5" }, /--ab-image ""/],
   [{ "ab-image": IMAGE2, "ab-model-data": "s3://" }, /--ab-model-data "s3:\/\/"/],
   [{ "ab-model-data": "s3://b-b/m" }, /--ab-model-data needs --ab-image/],
+  [{ capture: `s3://b-b/${"k".repeat(600)}` }, /--capture .*at most 512 characters/],
+  [{ capture: "s3://b-b/with space" }, /--capture "s3:\/\/b-b\/with space"/],
 ];
 
 Deno.test("models: option sets that break AWS's rules are refused before any call, naming the option", async () => {
@@ -542,6 +553,11 @@ Deno.test("models: option sets that break AWS's rules are refused before any cal
     [{ model: "m", "max-payload-mb": "101" }, /--max-payload-mb 101/],
     [{ model: "m", concurrency: "0" }, /--concurrency 0/],
     [{ model: "m", count: "0" }, /--count 0/],
+    [{ model: "m", count: "2147483648" }, /--count 2147483648: .*at most 2147483647/],
+    [{ model: "m", count: "1e300" }, /--count 1e\+300/],
+    [{ model: "m", "max-payload-mb": "100", concurrency: "2" }, /= 200 MB: AWS takes at most 100/],
+    [{ model: "m", "max-payload-mb": "6", concurrency: "17" }, /--concurrency 17 x/],
+    [{ model: "m", input: `s3://b-b/${"k".repeat(1020)}` }, /--input .*at most 1024/],
     [{ model: "m", "job-name": "j".repeat(64) }, /--job-name/],
   ];
   for (const [options, named] of badTransforms) {

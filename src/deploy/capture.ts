@@ -6,12 +6,16 @@
  */
 
 import type { DataCaptureConfig } from "@aws-sdk/client-sagemaker";
+import { checkS3Url } from "./validation.ts";
 
 /** Parses the option; throws naming the problem. */
 export function dataCaptureConfig(option: string): DataCaptureConfig {
   const [uri, percentText, ...rest] = option.split(",").map((s) => s.trim());
-  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(uri) || rest.length) {
-    throw new Error(`--capture takes s3://BUCKET/PREFIX[,PERCENT], got "${option}"`);
+  if (rest.length) throw new Error(`--capture takes s3://BUCKET/PREFIX[,PERCENT], got "${option}"`);
+  // DestinationS3Uri: at most 512 characters.
+  const problems = checkS3Url("--capture", uri, "the capture prefix", "optional", 512);
+  if (problems.length) {
+    throw new Error(`--capture takes s3://BUCKET/PREFIX[,PERCENT]: ${problems.join("; ")}`);
   }
   const percent = percentText === undefined ? 100 : Number(percentText);
   if (!Number.isInteger(percent) || percent < 1 || percent > 100) {

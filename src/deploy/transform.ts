@@ -61,6 +61,14 @@ export function validateTransform(spec: TransformSpec): string[] {
     ...checkInteger("--concurrency", spec.concurrency, 1, 1024),
     ...checkInteger("--max-payload-mb", spec.maxPayloadMb, 1, 100),
   );
+  const inFlightMb = spec.concurrency * spec.maxPayloadMb;
+  if (problems.length === 0 && inFlightMb > 100) {
+    // CreateTransformJob: MaxConcurrentTransforms x MaxPayloadInMB "cannot exceed 100 MB".
+    problems.push(
+      `--concurrency ${spec.concurrency} x --max-payload-mb ${spec.maxPayloadMb} = ` +
+        `${inFlightMb} MB: AWS takes at most 100 MB in flight per instance`,
+    );
+  }
   if (!TRANSFORM_CONTENT_TYPES.includes(spec.contentType)) {
     problems.push(
       `--content-type ${JSON.stringify(spec.contentType)}: Batch Transform splits by line: ` +

@@ -36,15 +36,19 @@ export function checkS3Url(
   value: string,
   what = "an object",
   key: "required" | "optional" = "required",
+  maxLength = 1024,
 ): string[] {
   const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(value);
   const keyOk = m && (key === "optional" || Boolean(m[2]));
-  if (!m || !keyOk || !BUCKET.test(m[1]) || value.length > 1024 || /\s/.test(value)) {
+  if (!m || !keyOk || !BUCKET.test(m[1]) || value.length > maxLength || /\s/.test(value)) {
     return [
       `${option} ${show(value)}: must be s3://BUCKET/${
         key === "optional" ? "[PREFIX]" : "KEY"
       } naming ${what} (bucket 3-63 lower-case letters, digits, dots and hyphens; ` +
-      `${key === "optional" ? "" : "a non-empty key; "}no spaces; at most 1024 characters)`,
+      `${
+        key === "optional" ? "" : "a non-empty key; "
+      }no spaces; at most ${maxLength} characters; ` +
+      `${value.length} given)`,
     ];
   }
   return [];
@@ -68,13 +72,45 @@ export function checkImage(option: string, value: string): string[] {
   ];
 }
 
-/** An integer within [min, max]. */
-export function checkInteger(option: string, value: number, min: number, max?: number): string[] {
-  if (Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return [];
+/** The largest integer AWS's models carry (their integers are 32-bit). */
+export const INT32_MAX = 2 ** 31 - 1;
+
+/** An integer within [min, max]; with no max given, AWS's 32-bit limit. */
+export function checkInteger(
+  option: string,
+  value: number,
+  min: number,
+  max = INT32_MAX,
+): string[] {
+  if (Number.isInteger(value) && value >= min && value <= max) return [];
   return [
     `${option} ${show(value)}: must be an integer ${
-      max === undefined ? `>= ${min}` : `from ${min} to ${max}`
+      max === INT32_MAX
+        ? `>= ${min} (at most ${INT32_MAX}, AWS's 32-bit limit)`
+        : `from ${min} to ${max}`
     }`,
+  ];
+}
+
+/** Text AWS's `.*` patterns take: Java's `.` stops at line ends, so no line breaks. */
+export function checkOneLine(option: string, value: string, max: number): string[] {
+  if (value.length <= max && !/[\n\r\u0085\u2028\u2029]/.test(value)) return [];
+  return [
+    `${option}: must be one line of at most ${max} characters (${value.length} given${
+      value.length <= max ? ", with a line break" : ""
+    })`,
+  ];
+}
+
+/**
+ * Description text (SageMaker's EntityDescription: at most 1024 letters, marks, spaces,
+ * symbols, digits and punctuation; no control characters such as tabs or line breaks).
+ */
+export function checkDescription(option: string, value: string): string[] {
+  if (value.length <= 1024 && /^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$/u.test(value)) return [];
+  return [
+    `${option}: must be at most 1024 characters of letters, digits, spaces, punctuation and ` +
+    `symbols, no tabs, line breaks or other control characters (${value.length} given)`,
   ];
 }
 
@@ -112,10 +148,11 @@ export function checkAutoscaling(
     problems.push(`--autoscale: MIN ${policy.min} must not exceed MAX ${policy.max}`);
   }
   const t = policy.invocationsPerInstance;
-  if (!(Number.isFinite(t) && t > 0)) {
+  // Application Auto Scaling takes targets within 2^-360 .. 2^360 ("not too small or too large").
+  if (!(Number.isFinite(t) && t >= 2 ** -360 && t <= 2 ** 360)) {
     problems.push(
       `--autoscale target ${show(String(t))}: TargetValue (invocations per instance per ` +
-        "minute) must be a finite number > 0",
+        "minute) must be a finite number > 0, from 2^-360 to 2^360 (AWS's range)",
     );
   }
   return problems;
