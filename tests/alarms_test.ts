@@ -8,7 +8,8 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { DEFAULT_ALARMS, deleteAlarms, findAlarms, putAlarms } from "../src/deploy/alarms.ts";
-import { AwsCaller, makeClients } from "../src/deploy/aws.ts";
+import { AwsCaller, InvalidOptions, makeClients } from "../src/deploy/aws.ts";
+import { alarmsFromOptions } from "../src/cli/operations_options.ts";
 import { assertValidCalls, callsOfMock } from "./aws_models.ts";
 import { runTask } from "./task_helpers.ts";
 
@@ -110,6 +111,35 @@ Deno.test("alarms: without a topic no actions; the service model refuses a bad s
   // The check is not a formality: the model knows Statistic's enum.
   const broken = [{ ...calls[0], input: { ...(calls[0].input as object), Statistic: "Total" } }];
   assert.throws(() => assertValidCalls(broken), /Statistic/);
+});
+
+Deno.test("alarms: thresholds CloudWatch cannot carry are refused before any call, naming the option", async () => {
+  const { clients, cw, caller } = setup();
+  cw.on(PutMetricAlarmCommand).resolves({});
+  // The largest finite thresholds (latency in ms, x1000 in microseconds) are valid inputs.
+  await putAlarms(clients, caller, "titanic", ["primary"], {
+    ...DEFAULT_ALARMS,
+    latencyP99Ms: 1.7e305,
+    shed: Number.MAX_VALUE,
+  });
+  assertValidCalls(callsOfMock(cw, clients.cloudwatch));
+  cw.resetHistory();
+  const refused: [Record<string, number>, RegExp][] = [
+    [{ "alarm-latency-ms": 1e306 }, /--alarm-latency-ms "1e\+306": must be a finite number/],
+    [{ "alarm-errors": Infinity }, /--alarm-errors "Infinity"/],
+    [{ "alarm-shed": NaN }, /--alarm-shed "NaN"/],
+    [{ "alarm-server-errors": -1 }, /--alarm-server-errors "-1"/],
+  ];
+  for (const [thresholds, named] of refused) {
+    const problems: string[] = [];
+    const alarms = alarmsFromOptions({ alarms: true, ...thresholds }, problems);
+    assert.match(problems.join("\n"), named);
+    await assert.rejects(
+      putAlarms(clients, caller, "titanic", ["primary"], alarms!),
+      (err: unknown) => err instanceof InvalidOptions && named.test(err.message),
+    );
+  }
+  assert.equal(cw.commandCalls(PutMetricAlarmCommand).length, 0, "no call was made");
 });
 
 Deno.test("teardown: finds this tool's alarms over every page and deletes them 100 at a time", async () => {

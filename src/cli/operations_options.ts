@@ -6,7 +6,7 @@
  */
 
 import type { DataCaptureConfig } from "@aws-sdk/client-sagemaker";
-import { type AlarmOptions, DEFAULT_ALARMS } from "../deploy/alarms.ts";
+import { type AlarmOptions, checkAlarms, DEFAULT_ALARMS } from "../deploy/alarms.ts";
 import { dataCaptureConfig } from "../deploy/capture.ts";
 import type { Options, Values } from "../util/command.ts";
 import type { OptionValues } from "./deploy_options.ts";
@@ -63,7 +63,7 @@ export function captureFromOptions(
   }
 }
 
-/** --alarms and its thresholds (undefined without --alarms); the layer checked the numbers. */
+/** --alarms and its thresholds (undefined without --alarms), checked as CloudWatch takes them. */
 export function alarmsFromOptions(
   values: AlarmValues,
   problems: string[],
@@ -87,7 +87,7 @@ export function alarmsFromOptions(
   ) {
     problems.push(`--alarm-topic "${topic}": must be an SNS topic ARN`);
   }
-  return {
+  const alarms = {
     ...DEFAULT_ALARMS,
     ...(topic ? { topic } : {}),
     errors5xx: values["alarm-server-errors"] ?? DEFAULT_ALARMS.errors5xx,
@@ -95,4 +95,6 @@ export function alarmsFromOptions(
     containerErrors: values["alarm-errors"] ?? DEFAULT_ALARMS.containerErrors,
     shed: values["alarm-shed"] ?? DEFAULT_ALARMS.shed,
   };
+  problems.push(...checkAlarms(alarms));
+  return alarms;
 }

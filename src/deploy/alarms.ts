@@ -14,7 +14,7 @@ import {
   type PutMetricAlarmInput,
 } from "@aws-sdk/client-cloudwatch";
 import type { AwsCaller, AwsClients } from "./aws.ts";
-import { DryRunNotFound } from "./aws.ts";
+import { assertNoProblems, DryRunNotFound } from "./aws.ts";
 import { ownershipTags } from "./naming.ts";
 
 /** Thresholds; every alarm looks at 1-minute periods and fires on 3 of the last 5. */
@@ -42,6 +42,29 @@ export const DEFAULT_ALARMS: AlarmOptions = {
 };
 
 const ALARM_KINDS = ["5xx-errors", "model-latency-p99", "container-errors", "requests-shed"];
+
+/** The option each threshold comes from, and its factor to the metric's unit. */
+const THRESHOLD_OPTIONS = [
+  ["errors5xx", "--alarm-server-errors", 1],
+  ["latencyP99Ms", "--alarm-latency-ms", 1000], // ModelLatency is in microseconds
+  ["containerErrors", "--alarm-errors", 1],
+  ["shed", "--alarm-shed", 1],
+] as const;
+
+/**
+ * Thresholds PutMetricAlarm can carry: finite numbers >= 0 in the metric's unit (1e306 ms is
+ * Infinity microseconds, which JSON sends as null).
+ */
+export function checkAlarms(options: AlarmOptions): string[] {
+  return THRESHOLD_OPTIONS.flatMap(([key, option, factor]) => {
+    const value = options[key];
+    if (Number.isFinite(value) && value >= 0 && Number.isFinite(value * factor)) return [];
+    return [
+      `${option} ${JSON.stringify(String(value))}: must be a finite number >= 0` +
+      (factor === 1 ? "" : ` (x${factor} in the metric's unit)`),
+    ];
+  });
+}
 
 /** The PutMetricAlarm inputs for every variant of an endpoint. */
 export function alarmInputs(
@@ -121,6 +144,7 @@ export async function putAlarms(
   variants: readonly string[],
   options: AlarmOptions,
 ): Promise<string[]> {
+  assertNoProblems(checkAlarms(options));
   const inputs = alarmInputs(endpoint, variants, options);
   for (const input of inputs) {
     await caller.send(clients.cloudwatch, new PutMetricAlarmCommand(input));
