@@ -55,6 +55,7 @@ import { callsOfMock, type CapturedCall, validateCalls, type Violation } from ".
 const ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole";
 const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/titanic:1";
 const IMAGE2 = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/titanic@sha256:" + "a".repeat(64);
+const PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package";
 const notFound = () =>
   Object.assign(new Error("Could not find it"), { name: "ValidationException" });
 
@@ -94,6 +95,7 @@ const OPTION_VARIANTS: OptionValues[] = [
   { "ab-image": IMAGE2, serverless: "2048,5", "ab-weight": "0.99" },
   { role: "arn:aws-cn:iam::123456789012:role/sm+x=y,z.@-_" },
   { image: IMAGE2, "instance-type": "ml.g4dn.xlarge" },
+  { image: undefined, "model-package": `${PACKAGE_ARN}/${"g".repeat(30)}-${"h".repeat(32)}/99999` },
 ];
 
 function optionSets(): OptionValues[] {
@@ -497,6 +499,14 @@ const INVALID: [OptionValues, RegExp][] = [
   [{ "ab-image": "", "ab-weight": "0.5" }, /--ab-image ""/],
   [{ "ab-image": IMAGE2, "ab-model-data": "s3://" }, /--ab-model-data "s3:\/\/"/],
   [{ "ab-model-data": "s3://b-b/m" }, /--ab-model-data needs --ab-image/],
+  [
+    { image: undefined, "model-package": `${PACKAGE_ARN}/titanic/123456` },
+    /--model-package .*VERSION 1-5 digits/,
+  ],
+  [{ image: undefined, "model-package": `${PACKAGE_ARN}/-titanic/1` }, /--model-package/],
+  [{ image: undefined, "model-package": `${PACKAGE_ARN}/${"t".repeat(64)}/1` }, /--model-package/],
+  [{ image: undefined, "model-package": "titanic" }, /--model-package "titanic"/],
+  [{ image: undefined, "model-package": "latest-approved" }, /--model-package "latest-approved"/],
   [{ capture: `s3://b-b/${"k".repeat(600)}` }, /--capture .*at most 512 characters/],
   [{ capture: "s3://b-b/with space" }, /--capture "s3:\/\/b-b\/with space"/],
 ];

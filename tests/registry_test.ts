@@ -136,7 +136,7 @@ Deno.test("register: an existing group is reused; bad names are refused before a
   assert.equal(sm.commandCalls(CreateModelPackageGroupCommand).length, 0);
   await assert.rejects(
     register(clients, caller, { ...await spec(), group: "bad_name" }),
-    /group name "bad_name" must be 1-63 letters/,
+    /--group "bad_name": must be 1-63 letters/,
   );
   assertValidCalls(callsOfMock(sm, clients.sagemaker));
 });
@@ -226,6 +226,64 @@ Deno.test("deploy --model-package: the model is created from the package", async
   assertValidCalls(callsOfMock(sm, clients.sagemaker));
 });
 
+Deno.test("register, approve, latest-approved: values AWS's models refuse are refused before any call, naming the option", async () => {
+  const { clients, sm, s3, caller } = setup();
+  const base = await spec();
+  const badRegisters: [Partial<RegisterSpec>, RegExp][] = [
+    [{ group: "bad_name" }, /--group "bad_name": must be 1-63 letters/],
+    [{ group: "a".repeat(64) }, /--group "a{64}"/],
+    [{ image: "a b" }, /--image "a b"/],
+    [{ image: "x".repeat(256) }, /--image "x{256}"/],
+    [{ modelData: "s3://bucket" }, /--model-data "s3:\/\/bucket": must be s3:\/\/BUCKET\/KEY/],
+    [{ modelData: "/tmp/model.tar.gz" }, /--model-data/],
+    [{ modelData: `s3://bucket/${"k".repeat(1000)}/m` }, /a report beside it\) would be over 1024/],
+    [{ description: "two\nlines" }, /--description: must be at most 1024 .*no tabs, line breaks/],
+    [{ description: "d".repeat(1025) }, /--description: .*1025 given/],
+    [{ realtimeInstanceTypes: ["ml.t2.gigantic"] }, /--instance-types "ml.t2.gigantic"/],
+    [{ transformInstanceTypes: ["ml.t2.medium"] }, /--transform-types "ml.t2.medium"/],
+    [{ transformInstanceTypes: [] }, /--transform-types: at least one type/],
+  ];
+  for (const [change, named] of badRegisters) {
+    await assert.rejects(register(clients, caller, { ...base, ...change }), named);
+  }
+  const badApprovals: [Parameters<typeof approve>[2], RegExp][] = [
+    [{ group: "titanic_x" }, /--group "titanic_x"/],
+    [{ group: "a b" }, /--group "a b"/],
+    [{ group: "titanic", version: 100000 }, /--version 100000: must be an integer from 1 to 99999/],
+    [{ group: "titanic", arn: "foo" }, /--package "foo": must be a model package ARN/],
+    [{ group: "titanic", arn: `${PACKAGE(1)}-` }, /--package/],
+    [
+      { group: "titanic", arn: PACKAGE(1).replace("titanic", "t".repeat(64)) },
+      /--package .*GROUP 1-63/,
+    ],
+    [{ group: "titanic", arn: PACKAGE(123456) }, /--package/],
+    [{ group: "titanic", description: "a\nb" }, /--description: must be one line/],
+    [{ group: "titanic", description: "d".repeat(1025) }, /at most 1024 characters \(1025 given/],
+  ];
+  for (const [options, named] of badApprovals) {
+    await assert.rejects(approve(clients, caller, options), named, JSON.stringify(options));
+  }
+  await assert.rejects(latestApproved(clients, caller, "titanic_x"), /--group "titanic_x"/);
+  assert.equal(sm.calls().length + s3.calls().length, 0, "no call was made");
+
+  // The edges AWS takes are taken, and their calls are valid.
+  sm.on(DescribeModelPackageGroupCommand).resolves({});
+  sm.on(CreateModelPackageCommand).resolves({ ModelPackageArn: PACKAGE(99999) });
+  sm.on(UpdateModelPackageCommand).resolves({});
+  s3.on(PutObjectCommand).resolves({});
+  const group = `${"g".repeat(31)}-${"h".repeat(31)}`;
+  await register(clients, caller, {
+    ...base,
+    group,
+    image: "x".repeat(255),
+    modelData: `s3://bucket/${"k".repeat(990)}/model.tar.gz`,
+    description: "Überleben – «Titanic» · 99.9 % ± 0.1 ✓ ".repeat(25).slice(0, 1024),
+  });
+  const longest = PACKAGE(99999).replace("titanic", group);
+  await approve(clients, caller, { group, arn: longest, description: "é".repeat(1024) });
+  assertValidCalls([...callsOfMock(sm, clients.sagemaker), ...callsOfMock(s3, clients.s3)]);
+});
+
 const task = (args: string[]) => runTask(args[0], args.slice(1));
 
 Deno.test("deno task register / approve / deploy --model-package: dry runs print the calls", async () => {
@@ -287,4 +345,25 @@ Deno.test("deno task register / approve / deploy --model-package: dry runs print
   assert.equal(both.code, 2);
   assert.match(both.out, /--model-package replaces --image/);
   assert.equal((await task(["approve", "--group", "titanic", "--version", "0"])).code, 2);
+  // latest-approved: a bad group, or any other bad option, is refused before the registry is read.
+  for (
+    const [extra, named] of [
+      [["--group", "titanic_x"], /--group "titanic_x"/],
+      [["--endpoint", "titanic_v2"], /--endpoint "titanic_v2"/],
+      [["--count", "3000000000"], /--count 3000000000/],
+    ] as const
+  ) {
+    const refused = await task([
+      "deploy",
+      "--model-package",
+      "latest-approved",
+      "--role",
+      "arn:aws:iam::123456789012:role/sagemaker",
+      ...extra,
+      ...region,
+    ]);
+    assert.notEqual(refused.code, 0, refused.out);
+    assert.match(refused.out, named);
+    assert.doesNotMatch(refused.out, /\[dry-run\]/, "no call, not even a read");
+  }
 });

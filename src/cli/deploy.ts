@@ -8,7 +8,8 @@ import { assertNoProblems, AwsCaller, makeClients } from "../deploy/aws.ts";
 import { deployWorlds } from "../deploy/dry_run.ts";
 import { deploy } from "../deploy/endpoint.ts";
 import { planDeploy } from "../deploy/plan.ts";
-import { latestApproved } from "../deploy/registry.ts";
+import { checkGroup, latestApproved } from "../deploy/registry.ts";
+import { LATEST_APPROVED, validateSpec } from "../deploy/spec.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
 import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION, pollSeconds } from "./aws_main.ts";
 import { deploySpecFromOptions } from "./deploy_options.ts";
@@ -90,7 +91,12 @@ async function main({ values }: ParsedOf<typeof command>) {
       `${caller.mode === "live" ? "alarms" : "alarms (put, an upsert)"}: ${names.join(", ")}`,
     );
   };
-  if (spec.variants[0].modelPackage === "latest-approved") {
+  if (spec.variants[0].modelPackage === LATEST_APPROVED) {
+    // Every other option is checked before the registry is read.
+    assertNoProblems([
+      ...validateSpec(spec, true),
+      ...checkGroup("--group", values.group),
+    ]);
     const reader = new AwsCaller(values["dry-run"] ? "dry-run" : "plan");
     spec.variants[0].modelPackage = await latestApproved(
       clients,

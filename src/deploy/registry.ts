@@ -21,7 +21,22 @@ import {
   UpdateModelPackageCommand,
 } from "@aws-sdk/client-sagemaker";
 import type { ModelCard } from "../inference/card.ts";
-import { type AwsCaller, type AwsClients, DryRunNotFound, isNotFound } from "./aws.ts";
+import {
+  assertNoProblems,
+  type AwsCaller,
+  type AwsClients,
+  DryRunNotFound,
+  isNotFound,
+} from "./aws.ts";
+import { checkInstanceType, checkTransformInstanceType } from "./instance_types.ts";
+import {
+  checkDescription,
+  checkImage,
+  checkInteger,
+  checkName,
+  checkOneLine,
+  checkS3Url,
+} from "./validation.ts";
 import { PROJECT_TAG } from "./naming.ts";
 
 const TAGS = [{ ...PROJECT_TAG }];
@@ -135,11 +150,43 @@ export function modelPackageInput(
 /** Account and region of the example ARNs dry runs show (as src/deploy/dry_run.ts). */
 const EXAMPLE_ARN = "arn:aws:sagemaker:us-east-1:123456789012";
 
+/** A model package's ARN (CreateModel's ModelPackageName: at most 176 characters). */
+const PACKAGE_ARN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\/\d{1,5})?$/;
+
 /** Problems of a --model-package value (latest-approved resolved): a model package ARN. */
-export function checkModelPackage(option: string, value: string): string[] {
-  return /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/.+/.test(value)
-    ? []
-    : [`${option} "${value}": must be latest-approved or a model package ARN`];
+export function checkModelPackage(option: string, value: string, latest = true): string[] {
+  return value.length <= 176 && PACKAGE_ARN.test(value) ? [] : [
+    `${option} "${value}": must be ${latest ? "latest-approved or " : ""}a model package ARN, ` +
+    "arn:aws:sagemaker:REGION:ACCOUNT:model-package/GROUP/VERSION (at most 176 characters; " +
+    "GROUP 1-63 letters, digits and hyphens, VERSION 1-5 digits)",
+  ];
+}
+
+/** A model package group's name (EntityName), as register, approve and deploy take it. */
+export const checkGroup = (option: string, value: string) => checkName(option, value);
+
+/** Every way a register spec breaks AWS's rules, each naming the option. */
+export function validateRegister(spec: RegisterSpec): string[] {
+  // The reports go beside the model data, so their URLs must fit S3Uri's 1024 characters too.
+  const longestReport = besideModelData(spec.modelData, "data-baseline.json");
+  const problems = [
+    ...checkGroup("--group", spec.group),
+    ...checkImage("--image", spec.image),
+    ...checkS3Url("--model-data", spec.modelData, "the model.tar.gz"),
+    ...(longestReport.length > 1024
+      ? [`--model-data: ${longestReport} (a report beside it) would be over 1024 characters`]
+      : []),
+    ...(spec.description === undefined ? [] : checkDescription("--description", spec.description)),
+    ...spec.realtimeInstanceTypes.flatMap((t) => checkInstanceType("--instance-types", t)),
+    ...spec.transformInstanceTypes.flatMap((t) =>
+      checkTransformInstanceType("--transform-types", t)
+    ),
+  ];
+  if (spec.transformInstanceTypes.length === 0) {
+    problems.push("--transform-types: at least one type (SupportedTransformInstanceTypes)");
+  }
+  return problems;
 }
 
 /** The version number at the end of a model package ARN (".../group/3" -> 3). */
@@ -153,10 +200,7 @@ export async function register(
   caller: AwsCaller,
   spec: RegisterSpec,
 ): Promise<{ arn: string; group: string; version: number; groupCreated: boolean }> {
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(spec.group)) {
-    throw new Error(`group name "${spec.group}" must be 1-63 letters, digits and hyphens`);
-  }
-  if (!spec.modelData.startsWith("s3://")) throw new Error("--model-data must be an s3:// URL");
+  assertNoProblems(validateRegister(spec));
   const sm = clients.sagemaker;
   let groupCreated = false;
   try {
@@ -231,6 +275,7 @@ export async function latestApproved(
   caller: AwsCaller,
   group: string,
 ): Promise<string> {
+  assertNoProblems(checkGroup("--group", group));
   let versions: ModelPackageSummary[];
   try {
     versions = await listVersions(clients, caller, group, "Approved");
@@ -263,6 +308,14 @@ export async function approve(
     description?: string;
   },
 ): Promise<string> {
+  assertNoProblems([
+    ...checkGroup("--group", options.group),
+    ...(options.version === undefined ? [] : checkInteger("--version", options.version, 1, 99999)),
+    ...(options.arn === undefined ? [] : checkModelPackage("--package", options.arn, false)),
+    ...(options.description === undefined
+      ? []
+      : checkOneLine("--description", options.description, 1024)),
+  ]);
   let arn = options.arn;
   if (!arn) {
     let versions: ModelPackageSummary[] = [];

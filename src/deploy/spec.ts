@@ -59,8 +59,14 @@ const variantOptions = (i: number) =>
       weight: "--ab-weight",
     };
 
-/** Every way the spec breaks AWS's rules ([] when none), each naming the option. */
-export function validateSpec(spec: DeploySpec): string[] {
+/** What --model-package takes for "the newest approved version of --group". */
+export const LATEST_APPROVED = "latest-approved";
+
+/**
+ * Every way the spec breaks AWS's rules ([] when none), each naming the option. With
+ * `unresolved`, --model-package may still be latest-approved (checked before the registry is read).
+ */
+export function validateSpec(spec: DeploySpec, unresolved = false): string[] {
   const problems = [...checkName("--endpoint", spec.endpoint), ...checkRole("--role", spec.role)];
   if (spec.variants.length === 0) problems.push("a deployment needs at least one variant");
   if (spec.variants.length > 10) problems.push("an endpoint config takes at most 10 variants");
@@ -71,6 +77,8 @@ export function validateSpec(spec: DeploySpec): string[] {
       ...checkName(o.name, v.name),
       ...(v.modelPackage === undefined
         ? checkImage(o.image, v.image)
+        : unresolved && v.modelPackage === LATEST_APPROVED
+        ? []
         : checkModelPackage("--model-package", v.modelPackage)),
     );
     if (v.modelData !== undefined) {
