@@ -26,7 +26,7 @@ group, the package ARN given, or else the group's newest version. deno task depl
   notes: [AWS_NOTE],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const { group, version, package: arn } = values;
   if (arn && version !== undefined) badUsage("pass --version or --package, not both");
   const status = values.reject ? "Rejected" : "Approved";

@@ -76,7 +76,7 @@ checked against AWS's rules before any call.`,
   ],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const spec = deploySpecFromOptions(values);
   const problems: string[] = [];
   const alarms = alarmsFromOptions(values, problems);

@@ -46,7 +46,7 @@ refuses the input, its own status and message are shown and the exit status is 1
   notes: [AWS_NOTE],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const { file, endpoint, url } = values;
   if (Boolean(endpoint) === Boolean(url)) badUsage("give exactly one of --endpoint and --url");
   let body: Uint8Array;

@@ -37,7 +37,7 @@ to deno task deploy --image.`,
   notes: [AWS_NOTE],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const { repository, tool } = values;
   const caller = new AwsCaller(values["dry-run"]);
   const plan = await preparePush(makeClients(values.region), caller, {

@@ -49,7 +49,7 @@ with deno task deploy --model-package latest-approved.`,
   notes: [AWS_NOTE],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const { image, "model-data": modelData, group } = values;
   const card = await readCard(values.card);
   const caller = new AwsCaller(values["dry-run"]);

@@ -25,7 +25,7 @@ name, each weight a finite number >= 0 (at least one above 0).`,
   notes: [AWS_NOTE],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const { endpoint, weights: text } = values;
   const { weights, problems } = parseWeights(text);
   assertNoProblems(problems);

@@ -28,7 +28,7 @@ reads (Describe/List calls) and shows what would be deleted; with --yes it delet
   notes: [AWS_NOTE, "--dry-run shows the calls against an example account, offline."],
 });
 
-async function main({ values }: ParsedOf<typeof command>): Promise<number | void> {
+export async function main({ values }: ParsedOf<typeof command>): Promise<number | void> {
   const { endpoint } = values;
   const clients = makeClients(values.region);
   const world = values["dry-run"] ? teardownWorld(endpoint) : undefined;

@@ -68,7 +68,7 @@ status; on failure prints AWS's reason.`,
   notes: [AWS_NOTE],
 });
 
-async function main({ values }: ParsedOf<typeof command>) {
+export async function main({ values }: ParsedOf<typeof command>) {
   const spec = transformSpecFromOptions(values);
   const dryRun = values["dry-run"];
   // Offline, an endpoint config's model is shown as a placeholder.
