@@ -171,12 +171,16 @@ async function withDeadline<T>(
   }
 }
 
+/** Every 503 says when to come back: a second (the model loads, the load passes). */
+const RETRY = { "retry-after": "1" };
+
 async function invocations(req: Request, options: AppOptions) {
   const accept = responseType(req.headers.get("accept"));
   const type = requestType(req.headers.get("content-type"));
   const declared = Number(req.headers.get("content-length")) || 0;
+  // Refused unread: the body is not touched (so no 100 Continue is sent) and the answer closes
+  // the connection (so the body is not read to the end either).
   if (declared > options.maxPayloadBytes) {
-    await req.body?.cancel();
     throw new RequestError(
       413,
       "payload_too_large",
@@ -186,7 +190,6 @@ async function invocations(req: Request, options: AppOptions) {
   // Admitted or refused before a byte of the body is read.
   const ticket = options.admission.admit(declared);
   if (!ticket) {
-    await req.body?.cancel();
     throw overloaded(options.admission);
   }
   try {
@@ -284,6 +287,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
     if (draining) {
       await req.body?.cancel();
       return json(503, { error: "shutting_down", message: "the server is shutting down" }, {
+        "retry-after": "1",
         connection: "close",
       });
     }
@@ -309,10 +313,12 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
       }
       if (path === "/ping") {
         // Health checks are frequent: answered, not logged, not counted.
-        if (!slot.loaded) return json(503, { error: "not_ready", message: "the model is loading" });
+        if (!slot.loaded) {
+          return json(503, { error: "not_ready", message: "the model is loading" }, RETRY);
+        }
         const problem = options.health?.();
         return problem
-          ? json(503, { error: "unhealthy", message: problem })
+          ? json(503, { error: "unhealthy", message: problem }, RETRY)
           : new Response(null, { status: 200 });
       }
       if (path === "/metrics") {
@@ -336,10 +342,12 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
         errorCode = err.code;
         const headers: Record<string, string> = err.status === 405
           ? { allow: ROUTES[path] === "GET" ? "GET, HEAD" : ROUTES[path] }
-          : err.status === 408
+          : err.status === 408 || err.status === 413
           ? { connection: "close" }
           : err.code === "overloaded"
-          ? { "retry-after": "1", connection: "close" }
+          ? { ...RETRY, connection: "close" }
+          : err.status === 503
+          ? RETRY
           : {};
         response = json(err.status, err.body(), headers);
       } else {

@@ -10,17 +10,22 @@ function handlerKeepingBodies() {
     given.push(bytes);
     return Promise.resolve({ body: new TextEncoder().encode("{}"), records: 1, survived: 0 });
   };
-  const handler = createHandler({ loaded: true }, {
+  const handler = createHandler({ loaded: true }, { ...baseOptions(), answerSmall });
+  return { handler, given };
+}
+
+/** The handler's options, with a scorer answering nothing. */
+function baseOptions(maxRequests = 4) {
+  return {
     maxPayloadBytes: 6 * 1024 * 1024,
     maxConcurrentTransforms: 1,
     bodyTimeoutMs: 60_000,
     bodyMinBytesPerSecond: 1024,
     bodyGraceMs: 10_000,
-    admission: new Admission({ maxRequests: 4, maxBodyBytes: 16 * 1024 * 1024 }),
-    answerSmall,
+    admission: new Admission({ maxRequests, maxBodyBytes: 16 * 1024 * 1024 }),
+    answerSmall: () => Promise.resolve({ body: new Uint8Array(), records: 0, survived: 0 }),
     log: () => {},
-  });
-  return { handler, given };
+  };
 }
 
 const post = (bytes: number, declared: boolean) =>
@@ -47,5 +52,27 @@ Deno.test("app: a body's memory is freed once it is answered, read whole or as i
     // Detached: its buffer went back at once, not at the isolate's next collection.
     assert.equal(bytes.buffer.byteLength, 0);
     assert.equal((bytes.buffer as ArrayBuffer).detached, true);
+  }
+});
+
+Deno.test("app: every 503 says when to retry (loading, unhealthy, overloaded, shutting down)", async () => {
+  const options = baseOptions();
+  const ping = () => new Request("http://127.0.0.1/ping");
+  const answers: [string, Response][] = [];
+  const loading = createHandler({ loaded: false }, options);
+  answers.push(["loading /ping", await loading(ping())]);
+  answers.push(["loading /invocations", await loading(post(10, true))]);
+  const unhealthy = createHandler({ loaded: true }, { ...options, health: () => "scorer gone" });
+  answers.push(["unhealthy /ping", await unhealthy(ping())]);
+  const full = createHandler({ loaded: true }, baseOptions(0));
+  answers.push(["overloaded", await full(post(10, true))]);
+  const stopping = createHandler({ loaded: true }, options);
+  await stopping.drain();
+  answers.push(["shutting down", await stopping(post(10, true))]);
+  for (const [what, response] of answers) {
+    assert.equal(response.status, 503, what);
+    assert.equal(response.headers.get("retry-after"), "1", what);
+    assert.equal(response.headers.get("content-type"), "application/json", what);
+    await response.body?.cancel();
   }
 });

@@ -168,3 +168,28 @@ Deno.test("slow clients: past MAX_CONNECTIONS a connection gets a JSON 503, a he
     await server.stop();
   }
 });
+
+Deno.test("slow clients: a body declared over SAGEMAKER_MAX_PAYLOAD_IN_MB gets 413 and its connection is closed, the body unread", async () => {
+  // Keep-alives last far longer than the wait below: only the 413 can close the connection.
+  const server = await startServer([], { KEEPALIVE_TIMEOUT_SECONDS: "300" });
+  try {
+    for (const expect of ["", "Expect: 100-continue\r\n"]) {
+      const conn = await connect(server);
+      const head = "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+        `${expect}Content-Length: 200000000\r\n\r\n`;
+      await conn.write(encoder.encode(head));
+      // A client without Expect sends on; the server must not wait for 200 MB.
+      if (!expect) await conn.write(encoder.encode("[".repeat(65536))).catch(() => {});
+      const answer = await readUntilClosed(conn, 10_000);
+      conn.close();
+      assert.ok(answer !== null, `${expect || "no Expect"}: the connection was left open`);
+      const final = answer.slice(answer.indexOf("HTTP/1.1 4"));
+      assert.match(final, /^HTTP\/1\.1 413 /);
+      assert.match(final, /\r\nconnection: close\r\n/i);
+      assert.match(final, /"error":"payload_too_large"/);
+    }
+    assert.equal((await invoke(server, ONE)).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
