@@ -59,9 +59,12 @@ const ALIASES: Record<string, MediaType> = {
   "application/x-ndjson": "application/jsonlines",
 };
 
-/** The media type of a Content-Type header, parameters dropped; 415 when unsupported. */
+/** Charsets a body may declare: it is read as UTF-8, of which US-ASCII is a part. */
+const UTF8_CHARSETS = new Set(["utf-8", "utf8", "us-ascii"]);
+
+/** The media type of a Content-Type header; 415 when unsupported or not UTF-8. */
 export function requestType(header: string | null): MediaType {
-  const essence = (header ?? "").split(";")[0].trim().toLowerCase();
+  const [essence, ...params] = (header ?? "").split(";").map((s) => s.trim().toLowerCase());
   const type = ALIASES[essence];
   if (!type) {
     throw new RequestError(
@@ -72,23 +75,75 @@ export function requestType(header: string | null): MediaType {
       }`,
     );
   }
+  const charset = params.find((p) => p.startsWith("charset="))?.slice(8).replace(/^"(.*)"$/, "$1");
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
+    throw new RequestError(
+      415,
+      "unsupported_charset",
+      `Content-Type ${JSON.stringify(header)}: bodies are read as UTF-8; send them in UTF-8 ` +
+        "(charset=utf-8, or no charset)",
+    );
+  }
   return type;
 }
 
-/** The response type for an Accept header: JSON when absent or any type; 406 when none fits. */
+/** One media range of an Accept header. */
+interface MediaRange {
+  range: string;
+  q: number;
+  /** Its place in the header: the first of equal ranges wins. */
+  at: number;
+}
+
+/** A q value as RFC 9110 spells it (0 to 1, up to three decimals); any other is ignored. */
+const QUALITY = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+function mediaRanges(header: string): MediaRange[] {
+  return header.split(",").flatMap((part, at) => {
+    const [range, ...params] = part.split(";").map((s) => s.trim().toLowerCase());
+    if (!range) return [];
+    const q = params.map((p) => /^q\s*=\s*(.*)$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return [{ range, q: q !== undefined && QUALITY.test(q) ? Number(q) : 1, at }];
+  });
+}
+
+/**
+ * How much the ranges want `type`: the q of the most specific range that matches it (its own
+ * name or an alias, then type/*, then * /*), as RFC 9110 section 12.5.1 has it.
+ */
+function wanted(type: MediaType, ranges: readonly MediaRange[]): MediaRange | undefined {
+  const main = type.split("/")[0];
+  const specificity = (range: string) =>
+    ALIASES[range] === type ? 3 : range === `${main}/*` ? 2 : range === "*/*" ? 1 : 0;
+  let best: MediaRange | undefined;
+  let bestSpecificity = 0;
+  for (const r of ranges) {
+    const s = specificity(r.range);
+    if (s > bestSpecificity) [best, bestSpecificity] = [r, s];
+  }
+  return best;
+}
+
+/**
+ * The response type for an Accept header: JSON when absent; else the type wanted most (q > 0),
+ * the first named on a tie, JSON before CSV before JSON lines when one range names several;
+ * 406 when none is wanted.
+ */
 export function responseType(header: string | null): MediaType {
   if (!header || !header.trim()) return "application/json";
-  const ranges = header.split(",").map((part) => {
-    const [range, ...params] = part.split(";").map((s) => s.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith("q="));
-    return { range, q: q ? Number(q.slice(2)) : 1 };
-  }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q);
-  for (const { range } of ranges) {
-    if (range === "*/*" || range === "application/*") return "application/json";
-    if (range === "text/*") return "text/csv";
-    const type = ALIASES[range];
-    if (type) return type;
+  const ranges = mediaRanges(header);
+  let chosen: { type: MediaType; range: MediaRange } | undefined;
+  for (const type of RESPONSE_TYPES) {
+    const range = wanted(type, ranges);
+    if (!range || range.q <= 0) continue;
+    if (
+      !chosen || range.q > chosen.range.q ||
+      (range.q === chosen.range.q && range.at < chosen.range.at)
+    ) {
+      chosen = { type, range };
+    }
   }
+  if (chosen) return chosen.type;
   throw new RequestError(
     406,
     "not_acceptable",
