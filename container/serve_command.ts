@@ -37,11 +37,12 @@ GET /execution-parameters.`,
   },
   environment: {
     SAGEMAKER_MAX_PAYLOAD_IN_MB: {
-      type: "number",
-      min: 0,
-      minExclusive: true,
+      // Whole MB: /execution-parameters reports it as MaxPayloadInMB, an integer (0 there
+      // means no limit, so 0.5 could not be told truthfully).
+      type: "integer",
+      min: 1,
       default: 6,
-      help: "largest request body in MB",
+      help: "largest request body in MB (whole MB)",
     },
     SAGEMAKER_MODEL_SERVER_TIMEOUT: {
       type: "number",

@@ -129,6 +129,12 @@ Deno.test("cli: serve checks its environment before it starts: exit 2 naming the
       assert.match(stderr, new RegExp(`^error: ${variable} must be .*, got "${value}"`));
     }
   }
+  // MaxPayloadInMB is a whole number of MB (and 0 there would mean no limit).
+  for (const value of ["0.5", "0"]) {
+    const payload = await taskWith({ SAGEMAKER_MAX_PAYLOAD_IN_MB: value }, "serve", "--port", "0");
+    assert.equal(payload.code, 2, payload.stderr);
+    assert.match(payload.stderr, /^error: SAGEMAKER_MAX_PAYLOAD_IN_MB must be an integer/);
+  }
   const port = await taskWith({ SAGEMAKER_BIND_TO_PORT: "http" }, "serve");
   assert.equal(port.code, 2);
   assert.match(port.stderr, /^error: SAGEMAKER_BIND_TO_PORT must be an integer between 0 and/);

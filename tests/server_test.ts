@@ -269,9 +269,12 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
 });
 
 Deno.test("server: payloads above SAGEMAKER_MAX_PAYLOAD_IN_MB get 413, and serving goes on", async () => {
-  const server = await startServer([], { SAGEMAKER_MAX_PAYLOAD_IN_MB: "0.01" });
+  const server = await startServer([], { SAGEMAKER_MAX_PAYLOAD_IN_MB: "1" });
   try {
-    const big = JSON.stringify(Array.from({ length: 400 }, () => PASSENGERS[0]));
+    const params = await fetch(`${server.url}/execution-parameters`);
+    assert.equal((await params.json()).MaxPayloadInMB, 1);
+    const big = JSON.stringify(Array.from({ length: 9000 }, () => PASSENGERS[0]));
+    assert.ok(big.length > 1024 * 1024, `${big.length} bytes`);
     const res = await invoke(server, big);
     assert.equal(res.status, 413);
     assert.equal(JSON.parse(res.text).error, "payload_too_large");
