@@ -56,8 +56,6 @@ export const parseRequestPieces = (
   type: MediaType,
   inputNames: readonly string[],
 ): ModelBatch => {
-  // An empty JSON body is no records, as an empty CSV or JSON-lines body is, not broken JSON.
-  if (pieces.length === 1 && !/\S/.test(pieces[0])) throw noRecords();
   return nonEmpty(parseBatchPieces(pieces, type, inputNames));
 };
 

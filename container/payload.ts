@@ -223,6 +223,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /** JSON bodies: a record, a list, instances, inputs, dataframe_split, dataframe_records. */
 function parseJson<T>(text: string, target: Target<T>): T {
+  // A blank body holds no records, as a blank CSV or JSON-lines body does: not broken JSON.
+  if (!/\S/.test(text)) return records(target, []);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -476,3 +476,17 @@ Deno.test("decodePieces: a byte-order mark that begins a later piece stays text,
   assert.ok("error" in want && String(want.error.message).startsWith("line 2 is not JSON"));
   assert.deepEqual(inPieces(bytes, "application/jsonlines", MODEL_INPUTS, line.length + 2), want);
 });
+
+Deno.test("parseBody, parseBatch: a blank body is no records in every media type, not a JSON syntax error", () => {
+  const types: MediaType[] = ["application/json", "text/csv", "application/jsonlines"];
+  for (const type of types) {
+    // A CSV line of spaces is a row of one cell; JSON and JSON lines skip any whitespace.
+    const blanks = type === "text/csv" ? ["", "\r\n", "\n\n"] : ["", " ", "\r\n", "\n\n \t"];
+    for (const blank of blanks) {
+      const what = `${type} ${JSON.stringify(blank)}`;
+      assert.equal(parseBody(blank, type).length, 0, what);
+      assert.equal(parseBatch(blank, type, MODEL_INPUTS).length, 0, what);
+      assert.equal(parseBatchPieces([blank, blank], type, MODEL_INPUTS).length, 0, what);
+    }
+  }
+});
