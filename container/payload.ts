@@ -16,7 +16,7 @@ import {
 } from "../src/codec/columns.ts";
 import { type CsvCells, CsvError, scanCsv } from "../src/codec/csv.ts";
 import { jsonSyntaxProblem } from "../src/codec/json_syntax.ts";
-import { HEADERLESS_COLUMNS, headerlessColumns } from "../src/codec/schema.ts";
+import { HEADERLESS_COLUMNS, headerlessColumns, PASSENGER_FIELDS } from "../src/codec/schema.ts";
 import { FieldError } from "../src/codec/values.ts";
 import type { Predictions } from "../src/inference/model.ts";
 
@@ -221,6 +221,32 @@ function rows<T>(
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
+/** The keys of a JSON body that hold its records (SageMaker's, MLflow's and TF Serving's). */
+const ENVELOPES = ["instances", "dataframe_records", "dataframe_split", "inputs"] as const;
+
+const FIELD_NAMES = new Set(PASSENGER_FIELDS.map((f) => f.name));
+
+/**
+ * A header names each passenger field once: a second value for a field would be dropped
+ * unseen. (Columns the model does not read may repeat, as blank names of trailing commas do.)
+ */
+function uniqueColumns(names: readonly string[], where: string): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!FIELD_NAMES.has(name)) continue;
+    if (seen.has(name)) {
+      throw new RequestError(
+        400,
+        where.startsWith("the CSV") ? "malformed_csv" : "invalid_payload",
+        `${where} names ${JSON.stringify(name)} twice`,
+        undefined,
+        name,
+      );
+    }
+    seen.add(name);
+  }
+}
+
 /** JSON bodies: a record, a list, instances, inputs, dataframe_split, dataframe_records. */
 function parseJson<T>(text: string, target: Target<T>): T {
   // A blank body holds no records, as a blank CSV or JSON-lines body does: not broken JSON.
@@ -238,6 +264,14 @@ function parseJson<T>(text: string, target: Target<T>): T {
   if (Array.isArray(body)) return records(target, body);
   if (!isObject(body)) {
     throw new RequestError(400, "invalid_payload", "expected a JSON object or array of passengers");
+  }
+  const envelopes = ENVELOPES.filter((key) => key in body);
+  if (envelopes.length > 1) {
+    throw new RequestError(
+      400,
+      "invalid_payload",
+      `the body gives ${envelopes.map((k) => `"${k}"`).join(" and ")}: send the records in one`,
+    );
   }
   if ("instances" in body) {
     if (!Array.isArray(body.instances)) {
@@ -261,8 +295,7 @@ function parseJson<T>(text: string, target: Target<T>): T {
     const split = body.dataframe_split;
     if (
       !isObject(split) || !Array.isArray(split.columns) || !Array.isArray(split.data) ||
-      !split.columns.every((c) => typeof c === "string") ||
-      !split.data.every((r) => Array.isArray(r) && r.length === (split.columns as unknown[]).length)
+      !split.columns.every((c) => typeof c === "string")
     ) {
       throw new RequestError(
         400,
@@ -270,7 +303,21 @@ function parseJson<T>(text: string, target: Target<T>): T {
         `"dataframe_split" needs "columns" (names) and "data" (rows of that many values)`,
       );
     }
-    return rows(target, split.columns as string[], split.data as unknown[][]);
+    const columns = split.columns as string[];
+    uniqueColumns(columns, `"dataframe_split" "columns"`);
+    split.data.forEach((row, r) => {
+      if (!Array.isArray(row) || row.length !== columns.length) {
+        throw new RequestError(
+          400,
+          "invalid_payload",
+          `"dataframe_split" row ${r} ${
+            Array.isArray(row) ? `has ${row.length} values` : "is not a list"
+          }; "columns" names ${columns.length}`,
+          r,
+        );
+      }
+    });
+    return rows(target, columns, split.data as unknown[][]);
   }
   if ("inputs" in body) {
     const inputs = body.inputs;
@@ -308,7 +355,21 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
   }
   if (cells.rows === 0) return rows(target, HEADERLESS_COLUMNS, []);
   const first = cells.rowTexts(0).map((c) => c.trim());
-  if (first.includes("Pclass") && first.includes("Sex")) return fromCells(target, first, cells, 1);
+  if (first.includes("Pclass") && first.includes("Sex")) {
+    uniqueColumns(first, "the CSV header");
+    for (let r = 1; r < cells.rows; r++) {
+      // Fewer cells are missing values at the end (as pandas reads them); more have no column.
+      if (cells.width(r) > first.length) {
+        throw new RequestError(
+          400,
+          "malformed_csv",
+          `line ${r + 1} has ${cells.width(r)} fields; the header names ${first.length}`,
+          r - 1,
+        );
+      }
+    }
+    return fromCells(target, first, cells, 1);
+  }
   const width = cells.width(0);
   const header = headerlessColumns(width);
   if (!header) {

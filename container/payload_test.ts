@@ -1,6 +1,13 @@
 /** The media types of requests and answers: Content-Type and charset, Accept and its q values. */
 import assert from "node:assert/strict";
-import { RequestError, requestType, responseType } from "./payload.ts";
+import {
+  type MediaType,
+  parseBatch,
+  parseBody,
+  RequestError,
+  requestType,
+  responseType,
+} from "./payload.ts";
 
 const refused = (fn: () => unknown, status: number, code: string) =>
   assert.throws(fn, (err: unknown) => {
@@ -59,4 +66,68 @@ Deno.test("payload: a body must be UTF-8: another declared charset is 415, not a
   refused(() => requestType("application/json; charset=utf-16"), 415, "unsupported_charset");
   refused(() => requestType("text/plain"), 415, "unsupported_media_type");
   refused(() => requestType(null), 415, "unsupported_media_type");
+});
+
+const INPUTS = ["Name", "Sex", "Pclass", "Fare", "Embarked"];
+
+/** The error a body gets from both readers (every field, and the model's inputs). */
+function bodyError(text: string, type: MediaType): RequestError {
+  const errors = [() => parseBody(text, type), () => parseBatch(text, type, INPUTS)].map((read) => {
+    try {
+      read();
+    } catch (err) {
+      if (err instanceof RequestError) return err;
+      throw err;
+    }
+    assert.fail(`${type} ${text.slice(0, 80)}: taken`);
+  });
+  assert.deepEqual(errors[1].body(), errors[0].body());
+  return errors[0];
+}
+
+Deno.test("payload: bodies whose records would be read wrongly are refused, naming the record or field", () => {
+  const one = '{"Pclass": 1, "Sex": "female"}';
+  const cases: [string, MediaType, Record<string, unknown>][] = [
+    [`{"instances": [${one}], "inputs": [${one}]}`, "application/json", {
+      error: "invalid_payload",
+    }],
+    [
+      '{"dataframe_split": {"columns": ["Pclass", "Sex"], "data": [[1, "male"], [2]]}}',
+      "application/json",
+      { error: "invalid_payload", record: 1 },
+    ],
+    [
+      '{"dataframe_split": {"columns": ["Pclass", "Sex", "Sex"], "data": [[1, "male", "female"]]}}',
+      "application/json",
+      { error: "invalid_payload", field: "Sex" },
+    ],
+    ["Pclass,Sex,Sex\n1,male,female\n", "text/csv", { error: "malformed_csv", field: "Sex" }],
+    ["Pclass,Sex\n1,male\n2,female,3\n", "text/csv", { error: "malformed_csv", record: 1 }],
+    // Above 2^53 the identifier echoed back would be another number.
+    ['{"PassengerId": 9007199254740993, "Pclass": 1, "Sex": "male"}', "application/json", {
+      error: "invalid_field",
+      field: "PassengerId",
+    }],
+    ["PassengerId,Pclass,Sex\n9007199254740993,1,male\n", "text/csv", {
+      error: "invalid_field",
+      field: "PassengerId",
+    }],
+  ];
+  for (const [text, type, want] of cases) {
+    const got = bodyError(text, type).body();
+    for (const [key, value] of Object.entries(want)) assert.equal(got[key], value, text);
+    assert.equal(typeof got.message, "string");
+  }
+  // What stays valid: short rows (missing values), repeated columns no field reads, 2^53 - 1.
+  for (
+    const [text, type] of [
+      ["Pclass,Sex,Age\n1,male\n", "text/csv"],
+      ["Pclass,Sex,,\n1,male,,\n", "text/csv"],
+      ["PassengerId,Pclass,Sex\n9007199254740991,1,male\n", "text/csv"],
+      [`{"instances": [${one}]}`, "application/json"],
+    ] as [string, MediaType][]
+  ) {
+    assert.equal(parseBody(text, type).length, 1, text);
+    assert.equal(parseBatch(text, type, INPUTS).length, 1, text);
+  }
 });

@@ -43,6 +43,8 @@ export const PASSENGER_FIELDS: readonly RawField[] = ([
     kind: "integer",
     required: false,
     min: 0,
+    // Echoed in the answer: above 2^53 a number would come back as another one.
+    max: Number.MAX_SAFE_INTEGER,
     description: "identifier, echoed in predictions",
   },
   {
