@@ -349,6 +349,9 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
           : err.status === 503
           ? RETRY
           : {};
+        // Custom attributes come back on errors too: the caller's correlation survives them.
+        const custom = path === "/invocations" ? req.headers.get(CUSTOM_ATTRIBUTES) : null;
+        if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
         response = json(err.status, err.body(), headers);
       } else {
         errorCode = "internal_error";

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Admission } from "./admission.ts";
 import { createHandler } from "./app.ts";
 import type { Answer } from "./offload.ts";
+import { RequestError } from "./payload.ts";
 
 /** A handler whose scorer keeps the bodies it was given, to look at them after the answer. */
 function handlerKeepingBodies() {
@@ -74,5 +75,32 @@ Deno.test("app: every 503 says when to retry (loading, unhealthy, overloaded, sh
     assert.equal(response.headers.get("retry-after"), "1", what);
     assert.equal(response.headers.get("content-type"), "application/json", what);
     await response.body?.cancel();
+  }
+});
+
+Deno.test("app: X-Amzn-SageMaker-Custom-Attributes comes back on errors as on answers", async () => {
+  // The scorer refuses every body, as it does a bad record.
+  const handler = createHandler({ loaded: true }, {
+    ...baseOptions(),
+    answerSmall: () => Promise.reject(new RequestError(400, "invalid_field", "no", 0, "Sex")),
+  });
+  const attributes = "trace=abc-123";
+  const ask = (headers: Record<string, string>, body: string) =>
+    handler(
+      new Request("http://127.0.0.1/invocations", {
+        method: "POST",
+        headers: { "x-amzn-sagemaker-custom-attributes": attributes, ...headers },
+        body,
+      }),
+    );
+  const answers = [
+    await ask({ "content-type": "text/plain" }, "x"), // 415
+    await ask({ "content-type": "application/json", accept: "image/png" }, "{}"), // 406
+    await ask({ "content-type": "application/json" }, "{}"), // 400 from the scorer
+  ];
+  for (const answer of answers) {
+    assert.ok(answer.status >= 400, String(answer.status));
+    assert.equal(answer.headers.get("x-amzn-sagemaker-custom-attributes"), attributes);
+    await answer.body?.cancel();
   }
 });
