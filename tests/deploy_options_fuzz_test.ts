@@ -75,6 +75,19 @@ const TASKS: Task[] = [
     },
   },
   {
+    name: "deploy --plan",
+    module: deploy,
+    base: { image: IMAGE, role: ROLE, plan: true, alarms: true },
+    skip: ["poll-seconds"],
+  },
+  {
+    name: "deploy --plan (model package)",
+    module: deploy,
+    base: { "model-package": "latest-approved", role: ROLE, plan: true },
+    skip: ["poll-seconds", "image", "model-data"],
+  },
+  { name: "teardown --plan", module: teardown, base: { endpoint: "titanic", plan: true } },
+  {
     name: "deploy (A/B)",
     module: deploy,
     base: { image: IMAGE, role: ROLE, "ab-image": IMAGE, "ab-model-data": "s3://bucket/b.tar.gz" },
@@ -206,8 +219,12 @@ const OWN_EDGES: Record<string, string[]> = {
 const LIST_EDGES = ["", "a,b", "ml.m5.large,ml.m5.large", "ml.t2.medium,x y"];
 
 type Outcome =
-  | { kind: "refused"; message: string; calls: number }
-  | { kind: "ran"; calls: { service: string; operation: string; input: unknown }[] };
+  | { kind: "refused"; message: string; calls: number; sent: string[] }
+  | {
+    kind: "ran";
+    calls: { service: string; operation: string; input: unknown }[];
+    sent: string[];
+  };
 
 /** Runs a task in process with `--dry-run`, collecting what it prints. */
 async function run(task: Task, args: string[]): Promise<Outcome> {
@@ -220,13 +237,20 @@ async function run(task: Task, args: string[]): Promise<Outcome> {
       const m = /^\[dry-run\] (\w+)\.(\w+) (\{.*\})$/s.exec(line);
       return m ? [{ service: m[1], operation: m[2], input: JSON.parse(m[3]) }] : [];
     });
+  // Calls a plan sends (reads) are printed "[plan] ..." (live ones bare): none under --dry-run.
+  const sent = () => lines.filter((line) => /^(\[plan\] )?[A-Z]\w+\.[A-Z]\w+ \{/.test(line));
   try {
     const parsed = parseCommand(task.module.command, [...args, "--dry-run", "--region=us-east-1"]);
     if (parsed.help) throw new Error("help");
     await task.module.main(parsed);
-    return { kind: "ran", calls: calls() };
+    return { kind: "ran", calls: calls(), sent: sent() };
   } catch (err) {
-    return { kind: "refused", message: (err as Error).message, calls: calls().length };
+    return {
+      kind: "refused",
+      message: (err as Error).message,
+      calls: calls().length,
+      sent: sent(),
+    };
   } finally {
     console.log = log;
     console.error = error;
@@ -263,6 +287,9 @@ Deno.test("AWS tasks over every option at its edges: refused before any call nam
         const what = `${task.name} --${name}=${JSON.stringify(value)}`;
         const outcome = await run(task, argsOf(options));
         sets++;
+        for (const line of outcome.sent) {
+          failures.push(`${what}: sent a call under --dry-run: ${line.slice(0, 120)}`);
+        }
         if (outcome.kind === "refused") {
           refused++;
           if (task.valid?.[name]?.includes(value)) {

@@ -82,9 +82,9 @@ export async function main({ values }: ParsedOf<typeof command>) {
   const alarms = alarmsFromOptions(values, problems);
   assertNoProblems(problems);
   const clients = makeClients(values.region);
-  const withAlarms = async (caller: AwsCaller) => {
+  const withAlarms = async (caller: AwsCaller, planOnly = caller.mode === "plan") => {
     if (!alarms) return;
-    const names = caller.mode === "plan"
+    const names = planOnly
       ? alarmInputs(spec.endpoint, spec.variants.map((v) => v.name), alarms).map((a) => a.AlarmName)
       : await putAlarms(clients, caller, spec.endpoint, spec.variants.map((v) => v.name), alarms);
     console.log(
@@ -106,11 +106,13 @@ export async function main({ values }: ParsedOf<typeof command>) {
     console.log(`model package: ${spec.variants[0].modelPackage}`);
   }
   if (values.plan) {
-    const plan = await planDeploy(clients, new AwsCaller("plan"), spec);
+    // With --dry-run too, the plan's reads are printed, not sent (nothing is taken to exist).
+    const reader = () => new AwsCaller(values["dry-run"] ? "dry-run" : "plan");
+    const plan = await planDeploy(clients, reader(), spec);
     console.log(`\nplan for endpoint ${spec.endpoint}: ${plan.action}`);
     for (const line of plan.diff) console.log(`  ${line}`);
     if (plan.diff.length === 0) console.log("  (no changes)");
-    await withAlarms(new AwsCaller("plan"));
+    await withAlarms(reader(), true);
     return;
   }
   if (values["dry-run"]) {
