@@ -75,7 +75,8 @@ function endpointNames(): string[] {
 /** Everything deploy takes, alone and combined, at its edges. */
 const OPTION_VARIANTS: OptionValues[] = [
   {},
-  { autoscale: "1,4" }, // the same endpoint config as {}: a redeploy over it must not roll
+  { "instance-type": "ml.m5.large" },
+  { autoscale: "1,4" }, // the same endpoint config as the set before: a redeploy must not roll
   { "model-data": "s3://bucket/titanic/model.tar.gz" },
   { "instance-type": "ml.m5.large", count: "2" },
   { "instance-type": "ml.c5.xlarge", count: "10" },
@@ -92,7 +93,7 @@ const OPTION_VARIANTS: OptionValues[] = [
     "ab-weight": "0.01",
     autoscale: "1,3",
   },
-  { "ab-image": IMAGE2, serverless: "2048,5", "ab-weight": "0.99" },
+  { autoscale: "1,4", "instance-type": "ml.c5.large" },
   { role: "arn:aws-cn:iam::123456789012:role/sm+x=y,z.@-_" },
   { image: IMAGE2, "instance-type": "ml.g4dn.xlarge" },
   { image: undefined, "model-package": `${PACKAGE_ARN}/${"g".repeat(30)}-${"h".repeat(32)}/99999` },
@@ -507,6 +508,10 @@ const INVALID: [OptionValues, RegExp][] = [
   [{ image: undefined, "model-package": `${PACKAGE_ARN}/${"t".repeat(64)}/1` }, /--model-package/],
   [{ image: undefined, "model-package": "titanic" }, /--model-package "titanic"/],
   [{ image: undefined, "model-package": "latest-approved" }, /--model-package "latest-approved"/],
+  // Serverless endpoints have one variant; T2 instances are not autoscaled.
+  [{ "ab-image": IMAGE2, serverless: "2048,5" }, /--ab-image applies to instance-based/],
+  [{ autoscale: "1,4", "instance-type": "ml.t2.medium" }, /--autoscale: .*burstable/],
+  [{ autoscale: "1,4", "instance-type": "ml.t2.2xlarge" }, /--instance-type ml.t2.2xlarge/],
   [{ capture: `s3://b-b/${"k".repeat(600)}` }, /--capture .*at most 512 characters/],
   [{ capture: "s3://b-b/with space" }, /--capture "s3:\/\/b-b\/with space"/],
 ];
@@ -537,6 +542,7 @@ Deno.test("models: option sets that break AWS's rules are refused before any cal
     ["primary=0,candidate=0", /at least one weight must be above 0/],
     ["primary=1,primary=0", /given twice/],
     [`${"v".repeat(64)}=1`, /--weights variant/],
+    [Array.from({ length: 11 }, (_, i) => `v${i}=1`).join(","), /11 variants; .* at most 10/],
   ];
   for (const [text, named] of badWeights) {
     assert.match(parseWeights(text).problems.join("\n"), named, text);
@@ -563,6 +569,7 @@ Deno.test("models: option sets that break AWS's rules are refused before any cal
     [{ model: "m", "max-payload-mb": "101" }, /--max-payload-mb 101/],
     [{ model: "m", concurrency: "0" }, /--concurrency 0/],
     [{ model: "m", count: "0" }, /--count 0/],
+    [{ model: "m", variant: "primary" }, /--variant picks a variant of --endpoint-config/],
     [{ model: "m", count: "2147483648" }, /--count 2147483648: .*at most 2147483647/],
     [{ model: "m", count: "1e300" }, /--count 1e\+300/],
     [{ model: "m", "max-payload-mb": "100", concurrency: "2" }, /= 200 MB: AWS takes at most 100/],

@@ -323,7 +323,11 @@ Deno.test("deploy: an autoscaled endpoint is deregistered, updated, awaited, reg
 
 Deno.test("deploy: autoscaling alone changes are applied without rolling; removal deregisters", async () => {
   const { clients, sm, scaling, caller, sent } = setup();
-  const spec = { ...SPEC, autoscaling: { min: 1, max: 3, invocationsPerInstance: 200 } };
+  const spec = {
+    ...SPEC,
+    instanceType: "ml.m5.large",
+    autoscaling: { min: 1, max: 3, invocationsPerInstance: 200 },
+  };
   const { config } = resourceNames(spec);
   sm.on(DescribeModelCommand).resolves({ PrimaryContainer: { Image: IMAGE } });
   sm.on(DescribeEndpointConfigCommand).resolves({});
@@ -350,7 +354,7 @@ Deno.test("deploy: autoscaling alone changes are applied without rolling; remova
   assert.equal(scaling.commandCalls(RegisterScalableTargetCommand).length, 0);
 
   scaling.resetHistory();
-  const none = await deploy(clients, caller, SPEC);
+  const none = await deploy(clients, caller, { ...SPEC, instanceType: "ml.m5.large" });
   assert.deepEqual([none.action, none.scaling], ["unchanged", "removed"]);
   assert.deepEqual(inputsOf(scaling.commandCalls(DeregisterScalableTargetCommand)), [TARGET()]);
   sent();
@@ -429,6 +433,7 @@ Deno.test("deploy: A/B variants with weights, autoscaling on each; serverless", 
         weight: 0.1,
       },
     ],
+    instanceType: "ml.m5.large",
     autoscaling: { min: 1, max: 4, invocationsPerInstance: 500 },
   };
   await deploy(clients, caller, spec, { pollSeconds: 0 });
@@ -582,7 +587,11 @@ Deno.test("plan: only Describe calls, and a diff of what would change", async ()
 
 Deno.test("dry run: both paths, create and update of an autoscaled endpoint, printed and not sent", async () => {
   const { clients, sm, scaling } = setup();
-  const spec = { ...SPEC, autoscaling: { min: 1, max: 2, invocationsPerInstance: 100 } };
+  const spec = {
+    ...SPEC,
+    instanceType: "ml.m5.large",
+    autoscaling: { min: 1, max: 2, invocationsPerInstance: 100 },
+  };
   const [create, update] = deployWorlds(spec).map((world) => {
     const lines: string[] = [];
     return { world, lines, caller: new AwsCaller("dry-run", (l) => lines.push(l), world.simulate) };

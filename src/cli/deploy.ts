@@ -38,7 +38,13 @@ checked against AWS's rules before any call.`,
       help: "s3://BUCKET/.../model.tar.gz (deno task package); default: the image's",
     },
     endpoint: { ...ENDPOINT_OPTION, default: "titanic" },
-    "instance-type": { type: "string", arg: "T", default: "ml.t2.medium", help: "instance type" },
+    "instance-type": {
+      type: "string",
+      arg: "T",
+      shownDefault: "ml.t2.medium; ml.m5.large with --autoscale",
+      // T2 instances are burstable, which SageMaker does not autoscale.
+      help: "instance type",
+    },
     count: { type: "integer", default: 1, help: "instances, >= 1" },
     serverless: {
       type: "string",

@@ -88,7 +88,8 @@ export function deploySpecFromOptions(values: OptionValues): DeploySpec {
         }]
         : []),
     ],
-    instanceType: text(values["instance-type"]) ?? "ml.t2.medium",
+    // SageMaker does not autoscale burstable (T2) instances: with --autoscale, ml.m5.large.
+    instanceType: text(values["instance-type"]) ?? (autoscale ? "ml.m5.large" : "ml.t2.medium"),
     instanceCount: numberOf(values.count, 1),
     ...(dataCapture ? { dataCapture } : {}),
     ...(serverless

@@ -99,6 +99,10 @@ export function validateSpec(spec: DeploySpec, unresolved = false): string[] {
     if (spec.dataCapture) {
       problems.push("--capture applies to instance-based endpoints, not --serverless ones");
     }
+    // Serverless endpoints take one production variant (AWS's serverless feature exclusions).
+    if (spec.variants.length > 1) {
+      problems.push("--ab-image applies to instance-based endpoints, not --serverless ones");
+    }
   } else {
     problems.push(
       ...checkInstanceType("--instance-type", spec.instanceType),
@@ -107,6 +111,14 @@ export function validateSpec(spec: DeploySpec, unresolved = false): string[] {
   }
   if (spec.autoscaling) {
     problems.push(...checkAutoscaling(spec.autoscaling));
+    // Application Auto Scaling refuses variants on burstable (T2) instances, after the
+    // endpoint was created: refused here instead.
+    if (!spec.serverless && /^ml\.t\d/.test(spec.instanceType)) {
+      problems.push(
+        `--autoscale: SageMaker does not autoscale burstable instances (--instance-type ` +
+          `${spec.instanceType}); pass a type such as ml.m5.large or ml.c5.large`,
+      );
+    }
   }
   return problems;
 }

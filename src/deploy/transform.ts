@@ -51,7 +51,12 @@ export function validateTransform(spec: TransformSpec): string[] {
   if (spec.endpointConfig !== undefined) {
     problems.push(...checkName("--endpoint-config", spec.endpointConfig));
   }
-  if (spec.variant !== undefined) problems.push(...checkName("--variant", spec.variant));
+  if (spec.variant !== undefined) {
+    problems.push(...checkName("--variant", spec.variant));
+    if (spec.endpointConfig === undefined) {
+      problems.push("--variant picks a variant of --endpoint-config; it does nothing with --model");
+    }
+  }
   if (spec.jobName !== undefined) problems.push(...checkName("--job-name", spec.jobName));
   problems.push(
     ...checkS3Url("--input", spec.input, "the input object or prefix", "optional"),

@@ -214,7 +214,9 @@ export function checkWeights(weights: Record<string, number>): string[] {
     ...checkName("--weights variant", name),
     ...checkWeight(`--weights ${name}`, weight),
   ]);
-  if (Object.keys(weights).length === 0) problems.push("--weights: no variant given");
+  const count = Object.keys(weights).length;
+  if (count === 0) problems.push("--weights: no variant given");
+  else if (count > 10) problems.push(`--weights: ${count} variants; an endpoint has at most 10`);
   else if (problems.length === 0 && !Object.values(weights).some((w) => w > 0)) {
     problems.push("--weights: at least one weight must be above 0, or no traffic is served");
   }
