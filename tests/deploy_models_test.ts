@@ -431,8 +431,10 @@ Deno.test("models: shift-traffic, teardown, push-image, transform and the proxy 
   }
   for (
     const [headers, named] of [
-      [{ "content-type": "text/csv; charset=é" }, /Content-Type: must be ASCII/],
-      [{ accept: "x".repeat(1025) }, /Accept: must be ASCII and at most 1024/],
+      [{ "content-type": "text/csv; charset=é" }, /Content-Type: must be visible ASCII/],
+      [{ accept: "x".repeat(1025) }, /Accept: must be visible ASCII .*at most 1024/],
+      [{ "x-amzn-sagemaker-custom-attributes": "a\tb" }, /Custom-Attributes: .*control/],
+      [{ accept: "text/csv\u0000" }, /Accept: must be visible ASCII/],
       [
         { "x-amzn-sagemaker-custom-attributes": "a".repeat(1025) },
         /X-Amzn-SageMaker-Custom-Attributes/,

@@ -213,8 +213,9 @@ const OWN_EDGES: Record<string, string[]> = {
   output: [`s3://bucket/${"k".repeat(1012)}`, `s3://bucket/${"k".repeat(1013)}`],
   "model-data": [`s3://bucket/${"k".repeat(990)}/model.tar.gz`, `s3://bucket/${"k".repeat(1012)}`],
   tag: ["x".repeat(128), "x".repeat(129), ".x"],
-  "content-type": ["text/csv", "application/jsonlines", "a".repeat(1025)],
-  accept: ["application/json", "a".repeat(1025)],
+  "content-type": ["text/csv", "application/jsonlines", "a".repeat(1025), "text/csv\r\nX: 1"],
+  accept: ["application/json", "a".repeat(1025), "a\u0000"],
+  "custom-attributes": ["trace=1", "a\nb", "a".repeat(1025)],
 };
 const LIST_EDGES = ["", "a,b", "ml.m5.large,ml.m5.large", "ml.t2.medium,x y"];
 

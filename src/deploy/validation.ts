@@ -16,8 +16,12 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** A container image tag (Docker's rule). */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-/** InvokeEndpoint's headers: ASCII (the model's \p{ASCII}*), at most 1024 characters. */
-const ASCII = /^\p{ASCII}*$/u;
+/**
+ * InvokeEndpoint's headers: the model's pattern is \p{ASCII}*, and its documentation asks for
+ * visible US-ASCII (an HTTP field value): printable characters and spaces, no control characters
+ * (a line break would end the header, and fetch refuses it).
+ */
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
 
 const show = (value: unknown) => JSON.stringify(value);
 
@@ -177,10 +181,12 @@ export function checkImageTag(option: string, value: string): string[] {
 
 /** An InvokeEndpoint header value (Content-Type, Accept, CustomAttributes): ASCII, <= 1024. */
 export function checkHeader(option: string, value: string): string[] {
-  if (value.length <= 1024 && ASCII.test(value)) return [];
+  if (value.length <= 1024 && VISIBLE_ASCII.test(value)) return [];
   return [
-    `${option}: must be ASCII and at most 1024 characters (InvokeEndpoint's header rule; ` +
-    `${value.length} characters given${ASCII.test(value) ? "" : ", some not ASCII"})`,
+    `${option}: must be visible ASCII (no control characters such as tabs or line breaks) and ` +
+    `at most 1024 characters (InvokeEndpoint's header rule; ${value.length} characters given${
+      VISIBLE_ASCII.test(value) ? "" : ", some not visible ASCII"
+    })`,
   ];
 }
 
