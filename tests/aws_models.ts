@@ -296,10 +296,15 @@ function checkShape(
       return bounds(value as number, "value");
     }
     case "float":
-    case "double":
+    case "double": {
       // The JSON protocols carry finite numbers; NaN and Infinity are no value a limit accepts.
-      if (typeof value !== "number" || !Number.isFinite(value)) return wrongType("a finite number");
-      return bounds(value, "value");
+      // A float is 32-bit on AWS's side: 1e300 is Infinity there.
+      const held = shape.type === "float" && typeof value === "number" ? Math.fround(value) : value;
+      if (typeof held !== "number" || !Number.isFinite(held)) {
+        return wrongType(shape.type === "float" ? "a finite 32-bit float" : "a finite number");
+      }
+      return bounds(value as number, "value");
+    }
     case "boolean":
       if (typeof value !== "boolean") wrongType("a boolean");
       return;

@@ -41,6 +41,26 @@ Deno.test("aws_models: every pattern of the five services translates and compile
   assert.ok(patterns > 300);
 });
 
+Deno.test("aws_models: a float member is AWS's 32-bit float, a double 64-bit", () => {
+  const weights = (DesiredWeight: number) => ({
+    EndpointName: "titanic",
+    DesiredWeightsAndCapacities: [{ VariantName: "primary", DesiredWeight }],
+  });
+  const check = (w: number) =>
+    rules(validateInput("sagemaker", "UpdateEndpointWeightsAndCapacities", weights(w)));
+  assert.deepEqual(check(3.4e38), []);
+  assert.deepEqual(check(1e300), ["DesiredWeightsAndCapacities[0].DesiredWeight type"]);
+  // TargetValue is a double: 1e300 is a value it holds.
+  const policy = {
+    PolicyName: "p",
+    ServiceNamespace: "sagemaker",
+    ResourceId: "endpoint/titanic/variant/primary",
+    ScalableDimension: "sagemaker:variant:DesiredInstanceCount",
+    TargetTrackingScalingPolicyConfiguration: { TargetValue: 1e300 },
+  };
+  assert.deepEqual(validateInput("application-autoscaling", "PutScalingPolicy", policy), []);
+});
+
 Deno.test("aws_models: service names in any spelling find the same model", () => {
   const model = loadServiceModel("application-autoscaling");
   assert.equal(loadServiceModel("Application Auto Scaling"), model);

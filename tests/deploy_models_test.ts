@@ -499,6 +499,7 @@ const INVALID: [OptionValues, RegExp][] = [
   [{ autoscale: "1,2", serverless: "2048,5" }, /--autoscale applies to instance-based/],
   [{ "ab-image": IMAGE2, "ab-weight": "0" }, /--ab-weight "0"/],
   [{ "ab-image": IMAGE2, "ab-weight": "1" }, /--ab-weight "1"/],
+  [{ "ab-image": IMAGE2, "ab-weight": "1e-300" }, /--ab-weight "1e-300": .*32-bit/],
   [{ "ab-image": "", "ab-weight": "0.5" }, /--ab-image ""/],
   [{ "ab-image": IMAGE2, "ab-model-data": "s3://" }, /--ab-model-data "s3:\/\/"/],
   [{ "ab-model-data": "s3://b-b/m" }, /--ab-model-data needs --ab-image/],
@@ -537,6 +538,8 @@ Deno.test("models: option sets that break AWS's rules are refused before any cal
   const badWeights: [string, RegExp][] = [
     ["primary=", /"primary=": the weight is missing/],
     ["primary=1e400", /--weights primary "Infinity"/],
+    ["primary=1e300", /--weights primary "1e\+300": .*32-bit/],
+    ["primary=1e-300", /at least one weight must be above 0/],
     ["primary=-1", /--weights primary "-1"/],
     ["primary=x", /--weights primary "NaN"/],
     ["a_b=1", /--weights variant "a_b"/],

@@ -191,7 +191,14 @@ const NUMBER_EDGES = [
 const OWN_EDGES: Record<string, string[]> = {
   autoscale: ["1,2147483647,1e108", "1,2147483648", "1,2,1e300", "1,2,1e-300", "2,1", "1,2,3,4"],
   serverless: ["1024,200", "6144,201", "2048,1e300", "1024", "1024,1.5"],
-  weights: ["primary=1e400", "primary=1,candidate=x", "constructor=1", "primary=0.5,primary=0.5"],
+  weights: [
+    "primary=1e300",
+    "primary=1e-300",
+    "primary=1e400",
+    "primary=1,candidate=x",
+    "constructor=1",
+    "primary=0.5,primary=0.5",
+  ],
   capture: [
     `s3://bucket/${"k".repeat(500)}`,
     `s3://bucket/${"k".repeat(600)}`,

@@ -7,6 +7,7 @@
  */
 
 import { assertNoProblems } from "../deploy/aws.ts";
+import { storedWeight } from "../deploy/validation.ts";
 import type { DeploySpec } from "../deploy/spec.ts";
 import type { TransformContentType, TransformSpec } from "../deploy/transform.ts";
 import { captureFromOptions } from "./operations_options.ts";
@@ -58,8 +59,12 @@ export function deploySpecFromOptions(values: OptionValues): DeploySpec {
   if (role === undefined) problems.push("--role is required");
   const abImage = text(values["ab-image"]);
   const abWeight = numberOf(values["ab-weight"], 0.1);
-  if (abImage !== undefined && !(abWeight > 0 && abWeight < 1)) {
-    problems.push(`--ab-weight "${values["ab-weight"]}": must be a number between 0 and 1`);
+  // AWS keeps weights as 32-bit floats: a candidate weight below about 1.4e-45 would be 0.
+  if (abImage !== undefined && !(storedWeight(abWeight) > 0 && abWeight < 1)) {
+    problems.push(
+      `--ab-weight "${values["ab-weight"]}": must be a number between 0 and 1 ` +
+        "(above 1.4e-45, the smallest 32-bit float)",
+    );
   }
   if (abImage === undefined && values["ab-model-data"] !== undefined) {
     problems.push("--ab-model-data needs --ab-image");

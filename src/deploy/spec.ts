@@ -12,6 +12,7 @@ import {
   checkS3Url,
   checkServerless,
   checkWeight,
+  storedWeight,
 } from "./validation.ts";
 import type { DataCaptureConfig } from "@aws-sdk/client-sagemaker";
 import { checkModelPackage } from "./registry.ts";
@@ -88,7 +89,7 @@ export function validateSpec(spec: DeploySpec, unresolved = false): string[] {
     if (seen.has(v.name)) problems.push(`variant name "${v.name}" is used twice`);
     seen.add(v.name);
   }
-  if (problems.length === 0 && !spec.variants.some((v) => v.weight > 0)) {
+  if (problems.length === 0 && !spec.variants.some((v) => storedWeight(v.weight) > 0)) {
     problems.push("at least one variant needs a weight above 0");
   }
   if (spec.serverless) {

@@ -118,12 +118,16 @@ export function checkDescription(option: string, value: string): string[] {
   ];
 }
 
-/** A traffic weight (VariantWeight: a finite number >= 0). */
+/** A traffic weight (VariantWeight: a 32-bit float >= 0, so finite below about 3.4e38). */
 export function checkWeight(option: string, value: number): string[] {
-  return Number.isFinite(value) && value >= 0
-    ? []
-    : [`${option} ${show(String(value))}: a weight must be a finite number >= 0`];
+  return Number.isFinite(Math.fround(value)) && value >= 0 ? [] : [
+    `${option} ${show(String(value))}: a weight must be a finite number >= 0 ` +
+    "(at most 3.4e38, AWS's 32-bit floats)",
+  ];
 }
+
+/** A weight AWS stores as a 32-bit float: one too small to hold is 0 there. */
+export const storedWeight = (value: number) => Math.fround(value);
 
 /** Serverless: MemorySizeInMB 1024..6144 in steps of 1024, MaxConcurrency 1..200. */
 export function checkServerless(memoryMb: number, maxConcurrency: number): string[] {
@@ -223,7 +227,7 @@ export function checkWeights(weights: Record<string, number>): string[] {
   const count = Object.keys(weights).length;
   if (count === 0) problems.push("--weights: no variant given");
   else if (count > 10) problems.push(`--weights: ${count} variants; an endpoint has at most 10`);
-  else if (problems.length === 0 && !Object.values(weights).some((w) => w > 0)) {
+  else if (problems.length === 0 && !Object.values(weights).some((w) => storedWeight(w) > 0)) {
     problems.push("--weights: at least one weight must be above 0, or no traffic is served");
   }
   return problems;
