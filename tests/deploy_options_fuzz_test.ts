@@ -208,6 +208,7 @@ const OWN_EDGES: Record<string, string[]> = {
   ],
   "model-package": [
     `${PACKAGE.slice(0, -2)}/99999`,
+    PACKAGE.replace("us-east-1", "eu-west-1"),
     PACKAGE.replace("titanic", "t".repeat(63)),
     PACKAGE.replace("titanic", "t".repeat(64)),
     PACKAGE.replace("titanic", "titanic-"),
@@ -215,6 +216,9 @@ const OWN_EDGES: Record<string, string[]> = {
   "alarm-topic": [
     `arn:aws:sns:us-east-1:123456789012:${"t".repeat(256)}`,
     `arn:aws:sns:us-east-1:123456789012:${"t".repeat(257)}`,
+    // The calls go to us-east-1 (--region): a topic elsewhere is never notified.
+    "arn:aws:sns:eu-west-1:123456789012:alerts",
+    "arn:aws-cn:sns:cn-north-1:123456789012:alerts",
   ],
   input: [`s3://bucket/${"k".repeat(1012)}`, `s3://bucket/${"k".repeat(1013)}`],
   output: [`s3://bucket/${"k".repeat(1012)}`, `s3://bucket/${"k".repeat(1013)}`],
@@ -321,4 +325,32 @@ Deno.test("AWS tasks over every option at its edges: refused before any call nam
   }
   console.log(`${sets} option sets: ${refused} refused before any call, ${calls} calls checked`);
   assert.deepEqual(failures, []);
+});
+
+Deno.test("deploy: a topic, package or image in another region than the calls is refused before any call", async () => {
+  const deployTask = TASKS[0];
+  const cases: [Record<string, string | true>, RegExp][] = [
+    [
+      { alarms: true, "alarm-topic": "arn:aws:sns:eu-west-1:123456789012:alerts" },
+      /--alarm-topic .* is in eu-west-1, but the calls go to us-east-1/,
+    ],
+    [{ image: IMAGE.replace("us-east-1", "eu-west-1") }, /--image .* is in eu-west-1/],
+    [{ "ab-image": IMAGE.replace("us-east-1", "ap-south-1") }, /--ab-image .* is in ap-south-1/],
+  ];
+  for (const [options, named] of cases) {
+    const outcome = await run(deployTask, argsOf({ ...deployTask.base, ...options }));
+    assert.equal(outcome.kind, "refused", JSON.stringify(options));
+    assert.match((outcome as { message: string }).message, named);
+    assert.equal((outcome as { calls: number }).calls, 0);
+  }
+  const packaged = TASKS.find((t) => t.name === "deploy (model package)")!;
+  const elsewhere = await run(
+    packaged,
+    argsOf({
+      ...packaged.base,
+      "model-package": PACKAGE.replace("us-east-1", "eu-west-1"),
+    }),
+  );
+  assert.equal(elsewhere.kind, "refused");
+  assert.match((elsewhere as { message: string }).message, /--model-package .* is in eu-west-1/);
 });

@@ -10,6 +10,7 @@ import { deploy } from "../deploy/endpoint.ts";
 import { planDeploy } from "../deploy/plan.ts";
 import { checkGroup, latestApproved } from "../deploy/registry.ts";
 import { LATEST_APPROVED, validateSpec } from "../deploy/spec.ts";
+import { checkRegion } from "../deploy/validation.ts";
 import { defineCommand, type ParsedOf, runCommand } from "../util/command.ts";
 import { AWS_ERRORS, AWS_NOTE, AWS_OPTIONS, ENDPOINT_OPTION, pollSeconds } from "./aws_main.ts";
 import { deploySpecFromOptions } from "./deploy_options.ts";
@@ -86,6 +87,16 @@ export async function main({ values }: ParsedOf<typeof command>) {
   const spec = deploySpecFromOptions(values);
   const problems: string[] = [];
   const alarms = alarmsFromOptions(values, problems);
+  const region = values.region ?? Deno.env.get("AWS_REGION") ?? Deno.env.get("AWS_DEFAULT_REGION");
+  if (region) {
+    problems.push(
+      ...checkRegion("--alarm-topic", alarms?.topic, region),
+      ...spec.variants.flatMap((v, i) => [
+        ...checkRegion(i === 0 ? "--image" : "--ab-image", v.image || undefined, region),
+        ...checkRegion("--model-package", v.modelPackage, region),
+      ]),
+    );
+  }
   assertNoProblems(problems);
   const clients = makeClients(values.region);
   const withAlarms = async (caller: AwsCaller, planOnly = caller.mode === "plan") => {

@@ -255,3 +255,22 @@ export function parseWeights(
   if (problems.length > 0) return { weights, problems };
   return { weights, problems: checkWeights(weights) };
 }
+
+/** The region an ARN or ECR image URI names (undefined for anything else). */
+export function regionOf(value: string): string | undefined {
+  return /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):/.exec(value)?.[1] ??
+    /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\//.exec(value)?.[1];
+}
+
+/**
+ * A resource the calls use in place (an SNS topic for alarms, a model package, an ECR image)
+ * must be in the region the calls go to: CloudWatch notifies topics of its own region only,
+ * and SageMaker takes packages and images from its own region.
+ */
+export function checkRegion(option: string, value: string | undefined, region: string): string[] {
+  const named = value === undefined ? undefined : regionOf(value);
+  return named === undefined || named === region ? [] : [
+    `${option} ${show(value)} is in ${named}, but the calls go to ${region} ` +
+    "(--region or AWS_REGION): use one in the same region",
+  ];
+}
