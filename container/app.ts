@@ -350,7 +350,7 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
           ? RETRY
           : {};
         // Custom attributes come back on errors too: the caller's correlation survives them.
-        const custom = path === "/invocations" ? req.headers.get(CUSTOM_ATTRIBUTES) : null;
+        const custom = req.headers.get(CUSTOM_ATTRIBUTES);
         if (custom !== null) headers[CUSTOM_ATTRIBUTES] = custom;
         response = json(err.status, err.body(), headers);
       } else {

@@ -97,6 +97,11 @@ Deno.test("app: X-Amzn-SageMaker-Custom-Attributes comes back on errors as on an
     await ask({ "content-type": "text/plain" }, "x"), // 415
     await ask({ "content-type": "application/json", accept: "image/png" }, "{}"), // 406
     await ask({ "content-type": "application/json" }, "{}"), // 400 from the scorer
+    await handler(
+      new Request("http://127.0.0.1/nope", {
+        headers: { "x-amzn-sagemaker-custom-attributes": attributes },
+      }),
+    ), // 404
   ];
   for (const answer of answers) {
     assert.ok(answer.status >= 400, String(answer.status));

@@ -342,6 +342,9 @@ function parseJson<T>(text: string, target: Target<T>): T {
   return records(target, [body]);
 }
 
+/** A CSV's first row is a header when it names the fields every record needs. */
+const isHeader = (first: readonly string[]) => first.includes("Pclass") && first.includes("Sex");
+
 /** CSV: a header row naming Pclass and Sex, or Kaggle's column order (test.csv, or train.csv). */
 function parseCsvBody<T>(text: string, target: Target<T>): T {
   let cells: CsvCells;
@@ -349,13 +352,17 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
     cells = scanCsv(text);
   } catch (err) {
     if (err instanceof CsvError) {
-      throw new RequestError(400, "malformed_csv", err.message, err.line - 1);
+      // The record is the row's place among the data rows: a header row is not one.
+      const row = err.row ?? err.line - 1;
+      const headed = err.before !== undefined && err.before.rows > 0 &&
+        isHeader(err.before.rowTexts(0).map((c) => c.trim()));
+      throw new RequestError(400, "malformed_csv", err.message, headed ? row - 1 : row);
     }
     throw err;
   }
   if (cells.rows === 0) return rows(target, HEADERLESS_COLUMNS, []);
   const first = cells.rowTexts(0).map((c) => c.trim());
-  if (first.includes("Pclass") && first.includes("Sex")) {
+  if (isHeader(first)) {
     uniqueColumns(first, "the CSV header");
     for (let r = 1; r < cells.rows; r++) {
       // Fewer cells are missing values at the end (as pandas reads them); more have no column.
@@ -363,7 +370,7 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
         throw new RequestError(
           400,
           "malformed_csv",
-          `line ${r + 1} has ${cells.width(r)} fields; the header names ${first.length}`,
+          `line ${cells.line(r)} has ${cells.width(r)} fields; the header names ${first.length}`,
           r - 1,
         );
       }
@@ -377,7 +384,7 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
       400,
       "malformed_csv",
       `a CSV without a header row needs ${HEADERLESS_COLUMNS.length} fields in Kaggle order ` +
-        `(${HEADERLESS_COLUMNS.join(",")}); line 1 has ${width}`,
+        `(${HEADERLESS_COLUMNS.join(",")}); line ${cells.line(0)} has ${width}`,
       0,
     );
   }
@@ -386,7 +393,7 @@ function parseCsvBody<T>(text: string, target: Target<T>): T {
       throw new RequestError(
         400,
         "malformed_csv",
-        `line ${r + 1} has ${cells.width(r)} fields, expected ${width}`,
+        `line ${cells.line(r)} has ${cells.width(r)} fields, expected ${width}`,
         r,
       );
     }

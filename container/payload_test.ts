@@ -131,3 +131,28 @@ Deno.test("payload: bodies whose records would be read wrongly are refused, nami
     assert.equal(parseBatch(text, type, INPUTS).length, 1, text);
   }
 });
+
+Deno.test("payload: a CSV error names the data row as its record and the line an editor shows", () => {
+  const cases: [string, number, RegExp][] = [
+    // Under a header the first data row is record 0.
+    ['Pclass,Sex\n3,"ma"le"\n', 0, /^CSV line 2: unexpected character after a closing quote/],
+    ['Pclass,Sex\n3,male\n"open\n', 1, /^CSV line 3: a quoted field is never closed/],
+    ['Pclass,Sex\n3,male\n1,fe"male\n', 1, /^CSV line 3: a quote inside an unquoted field/],
+    // Without one the first row is.
+    ['3,"ma"le"\n', 0, /^CSV line 1:/],
+    // Blank lines and a quoted line break count as lines, not as rows.
+    ["Pclass,Sex\n3,male\n\n1,female\n2,male,x\n", 2, /^line 5 has 3 fields; the header names 2/],
+    ['Pclass,Sex,Name\n3,male,"A,\nB"\n1,female,C,x\n', 1, /^line 4 has 4 fields/],
+    [
+      '\n\n1,0,3,"Braund, Mr. Owen",male,22,1,0,A/5,7.25,,S\n2,1,1\n',
+      1,
+      /^line 4 has 3 fields, expected 12/,
+    ],
+  ];
+  for (const [text, record, message] of cases) {
+    const err = bodyError(text, "text/csv");
+    assert.equal(err.code, "malformed_csv", text);
+    assert.equal(err.record, record, text);
+    assert.match(err.message, message, text);
+  }
+});

@@ -6,7 +6,13 @@
 
 /** A CSV body that cannot be read; `line` is 1-based. */
 export class CsvError extends Error {
-  constructor(readonly line: number, readonly problem: string) {
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+    /** The row (blank lines not counted) it is in, when known; rows before it in `before`. */
+    readonly row?: number,
+    readonly before?: CsvCells,
+  ) {
     super(`CSV line ${line}: ${problem}`);
     this.name = "CsvError";
   }
@@ -33,6 +39,7 @@ export class CsvCells {
   #starts: Int32Array;
   #ends: Int32Array;
   #rowEnds: Int32Array;
+  #rowLines: Int32Array;
 
   constructor(readonly text: string) {
     // Every cell but a row's last ends in a comma: a small guess, grown by doubling.
@@ -40,6 +47,12 @@ export class CsvCells {
     this.#starts = new Int32Array(guess);
     this.#ends = new Int32Array(guess);
     this.#rowEnds = new Int32Array(Math.max(4, guess >> 3));
+    this.#rowLines = new Int32Array(this.#rowEnds.length);
+  }
+
+  /** The line (1-based, as an editor counts them) row r starts on. */
+  line(r: number): number {
+    return this.#rowLines[r];
   }
 
   /** Adds a cell text[start, end); `escaped` when it holds doubled quotes. */
@@ -52,9 +65,13 @@ export class CsvCells {
     this.#ends[this.count++] = end;
   }
 
-  /** Ends the row at the last cell pushed. */
-  endRow(): void {
-    if (this.rows === this.#rowEnds.length) this.#rowEnds = grown(this.#rowEnds);
+  /** Ends the row at the last cell pushed; it started on `line`. */
+  endRow(line: number): void {
+    if (this.rows === this.#rowEnds.length) {
+      this.#rowEnds = grown(this.#rowEnds);
+      this.#rowLines = grown(this.#rowLines);
+    }
+    this.#rowLines[this.rows] = line;
     this.#rowEnds[this.rows++] = this.count;
   }
 
@@ -111,10 +128,13 @@ export function scanCsv(text: string): CsvCells {
   let rowFirst = 0; // the index of the row's first cell
   let line = 1;
   let started = false; // the row has a comma or a quote: not a blank line
+  let rowLine = 1; // the line the row being read starts on
   let i = 0;
+  const fail = (at: number, problem: string) => new CsvError(at, problem, cells.rows, cells);
   for (;;) {
     let start: number, end: number;
     let escaped = false;
+    if (!started && cells.count === rowFirst) rowLine = line;
     if (i < n && text.charCodeAt(i) === QUOTE) {
       const quoteLine = line;
       started = true;
@@ -122,7 +142,7 @@ export function scanCsv(text: string): CsvCells {
       let from = start;
       for (;;) {
         const q = text.indexOf('"', from);
-        if (q < 0) throw new CsvError(quoteLine, "a quoted field is never closed");
+        if (q < 0) throw fail(quoteLine, "a quoted field is never closed");
         line += lineFeeds(text, from, q);
         if (text.charCodeAt(q + 1) === QUOTE) {
           escaped = true;
@@ -135,7 +155,7 @@ export function scanCsv(text: string): CsvCells {
       }
       const next = text.charCodeAt(i);
       if (i < n && next !== COMMA && next !== LF && next !== CR) {
-        throw new CsvError(line, "unexpected character after a closing quote");
+        throw fail(line, "unexpected character after a closing quote");
       }
     } else {
       start = i;
@@ -143,7 +163,7 @@ export function scanCsv(text: string): CsvCells {
       for (; end < n; end++) {
         const c = text.charCodeAt(end);
         if (c === COMMA || c === LF || c === CR) break;
-        if (c === QUOTE) throw new CsvError(line, "a quote inside an unquoted field");
+        if (c === QUOTE) throw fail(line, "a quote inside an unquoted field");
       }
       i = end;
     }
@@ -155,7 +175,7 @@ export function scanCsv(text: string): CsvCells {
     }
     if (started || cells.count > rowFirst || end > start) {
       cells.push(start, end, escaped);
-      cells.endRow();
+      cells.endRow(rowLine);
       rowFirst = cells.count;
     }
     if (i >= n) return cells;
