@@ -27,6 +27,8 @@ export const ERROR_KINDS = [
   "payload_too_large",
   "request_timeout",
   "unsupported_media_type",
+  "unsupported_charset",
+  "invalid_content_type",
   "not_acceptable",
   "not_found",
   "method_not_allowed",

@@ -64,7 +64,16 @@ const UTF8_CHARSETS = new Set(["utf-8", "utf8", "us-ascii"]);
 
 /** The media type of a Content-Type header; 415 when unsupported or not UTF-8. */
 export function requestType(header: string | null): MediaType {
-  const [essence, ...params] = (header ?? "").split(";").map((s) => s.trim().toLowerCase());
+  // Headers given twice arrive joined by ", ": the same value twice is that value.
+  const given = [...new Set((header ?? "").split(",").map((s) => s.trim().toLowerCase()))];
+  if (given.length > 1) {
+    throw new RequestError(
+      400,
+      "invalid_content_type",
+      `Content-Type is given more than once, with different values (${JSON.stringify(header)})`,
+    );
+  }
+  const [essence, ...params] = given[0].split(";").map((s) => s.trim());
   const type = ALIASES[essence];
   if (!type) {
     throw new RequestError(
@@ -75,8 +84,9 @@ export function requestType(header: string | null): MediaType {
       }`,
     );
   }
-  const charset = params.find((p) => p.startsWith("charset="))?.slice(8).replace(/^"(.*)"$/, "$1");
-  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
+  const charsets = params.filter((p) => p.startsWith("charset="))
+    .map((p) => p.slice(8).replace(/^"(.*)"$/, "$1"));
+  if (charsets.some((charset) => !UTF8_CHARSETS.has(charset))) {
     throw new RequestError(
       415,
       "unsupported_charset",

@@ -63,6 +63,12 @@ Deno.test("payload: a body must be UTF-8: another declared charset is 415, not a
     assert.ok(requestType(header), header);
   }
   refused(() => requestType("text/csv; charset=iso-8859-1"), 415, "unsupported_charset");
+  // Two charsets: any but UTF-8 among them is refused, whatever the order.
+  refused(() => requestType("text/csv; charset=utf-8; charset=latin1"), 415, "unsupported_charset");
+  refused(() => requestType("text/csv; charset=latin1; charset=utf-8"), 415, "unsupported_charset");
+  // A header given twice arrives joined: the same value is taken, two values are refused.
+  assert.equal(requestType("application/json, application/json"), "application/json");
+  refused(() => requestType("application/json, text/csv"), 400, "invalid_content_type");
   refused(() => requestType("application/json; charset=utf-16"), 415, "unsupported_charset");
   refused(() => requestType("text/plain"), 415, "unsupported_media_type");
   refused(() => requestType(null), 415, "unsupported_media_type");
