@@ -309,7 +309,11 @@ export function createHandler(slot: ModelSlot, options: AppOptions): Handler {
       const method = ROUTES[path];
       if (!method) throw new RequestError(404, "not_found", `no route ${path}`);
       if (req.method !== method && !(method === "GET" && req.method === "HEAD")) {
-        throw new RequestError(405, "method_not_allowed", `${path} accepts ${method} only`);
+        throw new RequestError(
+          405,
+          "method_not_allowed",
+          `${path} accepts ${method === "GET" ? "GET and HEAD" : method} only`,
+        );
       }
       if (path === "/ping") {
         // Health checks are frequent: answered, not logged, not counted.

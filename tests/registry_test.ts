@@ -257,6 +257,7 @@ Deno.test("register, approve, latest-approved: values AWS's models refuse are re
       /--package .*GROUP 1-63/,
     ],
     [{ group: "titanic", arn: PACKAGE(123456) }, /--package/],
+    [{ group: "other", arn: PACKAGE(1) }, /--package .* is not a version of --group other/],
     [{ group: "titanic", description: "a\nb" }, /--description: must be one line/],
     [{ group: "titanic", description: "d".repeat(1025) }, /at most 1024 characters \(1025 given/],
   ];

@@ -41,6 +41,14 @@ Deno.test("server: routes, content types, Accept, errors, logs", async (t) => {
       assert.equal(wrong.status, 405);
       assert.equal(wrong.headers.get("allow"), "POST");
       assert.equal((await wrong.json()).error, "method_not_allowed");
+      // The message says what the Allow header says.
+      const posted = await fetch(`${server.url}/execution-parameters`, {
+        method: "POST",
+        body: "x",
+      });
+      assert.equal(posted.status, 405);
+      assert.equal(posted.headers.get("allow"), "GET, HEAD");
+      assert.match((await posted.json()).message, /accepts GET and HEAD only/);
       const params = await fetch(`${server.url}/execution-parameters`);
       assert.deepEqual(await params.json(), {
         MaxConcurrentTransforms: navigator.hardwareConcurrency, // one serving unit per CPU

@@ -312,6 +312,9 @@ export async function approve(
     ...checkGroup("--group", options.group),
     ...(options.version === undefined ? [] : checkInteger("--version", options.version, 1, 99999)),
     ...(options.arn === undefined ? [] : checkModelPackage("--package", options.arn, false)),
+    ...(options.arn !== undefined && !options.arn.includes(`:model-package/${options.group}/`)
+      ? [`--package ${options.arn} is not a version of --group ${options.group}`]
+      : []),
     ...(options.description === undefined
       ? []
       : checkOneLine("--description", options.description, 1024)),
