@@ -93,6 +93,54 @@ export function decodePieces(
     }
     return pieces;
   } catch {
-    throw new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
+    throw notUtf8(bytes, type);
   }
+}
+
+/** Where the first byte that is not UTF-8 is (the rare path: the body is refused). */
+export function firstInvalidByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    const length = b < 0x80
+      ? 1
+      : b >= 0xc2 && b <= 0xdf
+      ? 2
+      : b >= 0xe0 && b <= 0xef
+      ? 3
+      : b >= 0xf0 && b <= 0xf4
+      ? 4
+      : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
+    const low = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const high = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      if (k === 1 ? c < low || c > high : c < 0x80 || c > 0xbf) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
+/** The 400 for a body that is not UTF-8: where, and for JSON lines which record. */
+function notUtf8(bytes: Uint8Array, type: string): RequestError {
+  const at = firstInvalidByte(bytes);
+  if (at < 0) return new RequestError(400, "invalid_encoding", "the body is not valid UTF-8");
+  let line = 1;
+  let records = 0; // non-blank lines before the bad one (JSON lines' records)
+  let blank = true;
+  for (let i = 0; i < at; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      if (!blank) records++;
+      blank = true;
+    } else if (bytes[i] !== 0x20 && bytes[i] !== 0x09 && bytes[i] !== 0x0d) blank = false;
+  }
+  return new RequestError(
+    400,
+    "invalid_encoding",
+    `the body is not valid UTF-8: byte ${at} (line ${line}) starts no UTF-8 character`,
+    type === "application/jsonlines" ? records : undefined,
+  );
 }

@@ -13,7 +13,7 @@ import { csvField } from "../src/codec/csv.ts";
 import { encodeInputs, INPUT_CATALOGUE } from "../src/codec/inputs.ts";
 import { PASSENGER_FIELDS } from "../src/codec/schema.ts";
 import { FieldError, parseValue } from "../src/codec/values.ts";
-import { decodePieces, PIECE_BYTES } from "../container/body_pieces.ts";
+import { decodePieces, firstInvalidByte, PIECE_BYTES } from "../container/body_pieces.ts";
 import {
   listFromPieces,
   type MediaType,
@@ -489,4 +489,60 @@ Deno.test("parseBody, parseBatch: a blank body is no records in every media type
       assert.equal(parseBatchPieces([blank, blank], type, MODEL_INPUTS).length, 0, what);
     }
   }
+});
+
+Deno.test("decodePieces: a body that is not UTF-8 is told where, as the WHATWG decoder finds it", () => {
+  const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
+  const r = random(7);
+  // Short byte strings weighted to UTF-8's lead and continuation bytes, against the decoder.
+  const pick = [
+    0x41,
+    0x0a,
+    0x80,
+    0x8f,
+    0x90,
+    0x9f,
+    0xa0,
+    0xbf,
+    0xc0,
+    0xc2,
+    0xdf,
+    0xe0,
+    0xed,
+    0xef,
+    0xf0,
+    0xf4,
+    0xf5,
+    0xff,
+  ];
+  for (let n = 0; n < 20000; n++) {
+    const bytes = Uint8Array.from(
+      { length: 1 + r.int(8) },
+      () => r.pick(pick),
+    );
+    const at = firstInvalidByte(bytes);
+    let valid = true;
+    try {
+      fatal.decode(bytes);
+    } catch {
+      valid = false;
+    }
+    assert.equal(at === -1, valid, String(bytes));
+    if (at >= 0) {
+      fatal.decode(bytes.subarray(0, at)); // all before it is UTF-8
+      assert.equal(lossy.decode(bytes.subarray(at))[0], "\ufffd", String(bytes));
+    }
+  }
+  // JSON lines: the record it is in; any type: the line.
+  const lines = new TextEncoder().encode(
+    '{"Pclass": 1, "Sex": "male"}\n\n{"Pclass": 2, "Sex": "fe',
+  );
+  const body = new Uint8Array([...lines, 0xff, ...new TextEncoder().encode('male"}\n')]);
+  assert.throws(() => decodePieces(body, "application/jsonlines"), (err) => {
+    assert.ok(err instanceof RequestError);
+    assert.equal(err.record, 1);
+    assert.match(err.message, new RegExp(`byte ${lines.length} \\(line 3\\)`));
+    return true;
+  });
 });
